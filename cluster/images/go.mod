@@ -1,0 +1,3 @@
+module svclab.local/images
+
+go 1.24

@@ -1,0 +1,3 @@
+module svclab.local/runtime
+
+go 1.22

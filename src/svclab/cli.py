@@ -1,0 +1,120 @@
+"""The `svclab` command: up, down, status, doctor, bench."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
+from svclab.errors import SvclabError
+
+app = typer.Typer(help="Kubernetes Services course: cluster, labs and grading.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+console = Console()
+
+
+def _fail(exc: SvclabError) -> None:
+    console.print(f"[bold red]error:[/] {exc.message}")
+    if exc.hint:
+        console.print(f"[yellow]hint:[/] {exc.hint}")
+    raise typer.Exit(1)
+
+
+def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
+    """`Cluster.up` with a progress bar over its stages."""
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("", total=len(STAGES), stage="")
+
+        def report(stage: str, detail: str) -> None:
+            bar.update(task, completed=STAGES.index(stage), stage=stage, description=detail[:90])
+
+        status = Cluster().up(kubeconfig, report)
+        bar.update(task, completed=len(STAGES), stage="done", description="cluster ready")
+    return status
+
+
+@app.command()
+def up(
+    kubeconfig: Annotated[Optional[Path], typer.Option(help="Use this existing cluster instead of kind.")] = None,
+) -> None:
+    """Build the offline images (cached), create the kind cluster, deploy hello-world."""
+    try:
+        status = bring_up(kubeconfig)
+    except SvclabError as exc:
+        _fail(exc)
+    _print_status(status)
+    if not status.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
+def down() -> None:
+    """Delete the kind cluster (images stay cached)."""
+    try:
+        Cluster().down()
+    except SvclabError as exc:
+        _fail(exc)
+    console.print("cluster deleted")
+
+
+@app.command()
+def status() -> None:
+    """Show the nodes, hello-world and the LoadBalancer pool."""
+    try:
+        result = Cluster().status()
+    except SvclabError as exc:
+        _fail(exc)
+    _print_status(result)
+    if not result.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Check every prerequisite and say how to fix what fails."""
+    from svclab.cluster.doctor import run_checks
+    from svclab.settings import settings
+
+    table = Table("check", "", "detail", "fix", box=None)
+    checks = run_checks(settings())
+    for c in checks:
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]FAIL[/]", c.detail, "" if c.ok else c.fix)
+    console.print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
+) -> None:
+    """Time `up` to hello-world ready, and measure the cluster's memory."""
+    from svclab.bench import bench_up
+
+    try:
+        bench_up(console, cold=cold)
+    except SvclabError as exc:
+        _fail(exc)
+
+
+def _print_status(status: ClusterStatus) -> None:
+    table = Table("node", "roles", "ready", "internal IP", box=None)
+    for n in status.nodes:
+        table.add_row(n.name, ",".join(n.roles), "[green]yes[/]" if n.ready else "[red]no[/]", n.internal_ip)
+    console.print(f"cluster: [bold]{status.provider}[/]  kubeconfig: {status.kubeconfig}")
+    if status.nodes:
+        console.print(table)
+    console.print(f"hello-world: {status.hello_world}   LoadBalancer pool: {status.loadbalancer_pool or '-'}")
+    for problem in status.problems:
+        console.print(f"[red]problem:[/] {problem}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

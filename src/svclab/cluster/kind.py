@@ -1,0 +1,303 @@
+"""The course cluster: a kind cluster built offline (or any cluster given by
+kubeconfig), with MetalLB and the hello-world Deployment."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+import yaml
+
+from svclab import runner
+from svclab.cluster.images import ADDON_IMAGES, ImageBuilder
+from svclab.errors import ClusterError, CommandFailed, InvalidInput
+from svclab.kubectl import Kubectl
+from svclab.settings import CLUSTER_NAME, NODE_PORT_RANGE, Settings, settings as default_settings
+
+#: progress callback: (stage, detail)
+Report = Callable[[str, str], None]
+STAGES = ("engine", "images", "cluster", "addons", "hello-world")
+
+
+def _quiet(stage: str, detail: str) -> None:
+    pass
+
+
+@dataclass
+class Node:
+    name: str
+    roles: list[str]
+    ready: bool
+    internal_ip: str
+
+
+@dataclass
+class ClusterStatus:
+    """What `svclab status` shows; ``healthy`` means ready for the course."""
+
+    provider: str  # "kind", "external" or "none"
+    kubeconfig: str
+    nodes: list[Node] = field(default_factory=list)
+    hello_world: str = "missing"  # "ready/desired" replicas
+    loadbalancer_pool: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return bool(self.nodes) and not self.problems
+
+
+class Cluster:
+    """Create, inspect and delete the course cluster."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or default_settings()
+        self.kubectl = Kubectl(self.settings)
+        self.images = ImageBuilder(self.settings)
+
+    # ---- state: which cluster svclab drives ---------------------------------
+    @property
+    def _state_file(self) -> Path:
+        return self.settings.config_dir / "cluster.json"
+
+    @property
+    def provider(self) -> str:
+        if self._state_file.exists():
+            return json.loads(self._state_file.read_text()).get("provider", "none")
+        return "none"
+
+    def _save_state(self, provider: str) -> None:
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        self._state_file.write_text(json.dumps({"provider": provider}))
+
+    # ---- up -----------------------------------------------------------------
+    def up(self, kubeconfig: Path | None = None, report: Report = _quiet) -> ClusterStatus:
+        """Bring the course cluster to its ready state; a no-op on a healthy one."""
+        if kubeconfig is not None:
+            return self._adopt(kubeconfig, report)
+        report("engine", "checking the Docker engine")
+        ensure_engine()
+        report("images", "checking cached images")
+        self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
+        if not self._kind_exists():
+            self._create(report)
+        else:
+            report("cluster", f"kind cluster {CLUSTER_NAME!r} exists")
+            self._start_stopped_nodes()
+            self._export_kubeconfig()
+        self._save_state("kind")
+        self._wait_nodes(report)
+        self._load_images(report)
+        self._install_metallb(report)
+        self._deploy_hello_world(report)
+        return self.status()
+
+    def _adopt(self, kubeconfig: Path, report: Report) -> ClusterStatus:
+        """Use an existing cluster (a classroom JupyterHub, a cloud cluster)."""
+        if not kubeconfig.is_file():
+            raise InvalidInput(f"kubeconfig {kubeconfig} does not exist", "pass the path of a kubeconfig file")
+        target = self.settings.kubeconfig
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        target.symlink_to(kubeconfig.resolve())
+        self._save_state("external")
+        report("cluster", f"using the cluster of {kubeconfig}")
+        self._wait_nodes(report)
+        self._deploy_hello_world(report)
+        return self.status()
+
+    def _kind(self, *args: str, timeout: float = 600) -> str:
+        kind = runner.which("kind", [self.settings.bin_dir]) or "kind"
+        return runner.run([kind, *args], timeout=timeout, env=self.settings.tool_env()).stdout
+
+    def _kind_exists(self) -> bool:
+        return CLUSTER_NAME in self._kind("get", "clusters").split()
+
+    def node_containers(self) -> list[str]:
+        return self._kind("get", "nodes", "--name", CLUSTER_NAME).split()
+
+    def _create(self, report: Report) -> None:
+        s = self.settings
+        config = s.cache_dir / "kind-config.yaml"
+        config.write_text(kind_config(self.images.node_image))
+        s.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        kind = runner.which("kind", [s.bin_dir]) or "kind"
+        report("cluster", "creating kind cluster (1 control plane, 2 workers)")
+        try:
+            runner.stream(
+                [kind, "create", "cluster", "--name", CLUSTER_NAME, "--config", config,
+                 "--kubeconfig", s.kubeconfig, "--retain"],
+                log=s.log_dir / "kind-create.log",
+                env=s.tool_env(),
+                on_line=lambda line: report("cluster", line.strip(" ✓•")) if line.strip() else None,
+            )
+        except CommandFailed as exc:
+            raise ClusterError(
+                f"kind could not create the cluster:\n{exc.stderr}",
+                hint="`svclab doctor` checks the prerequisites; the node containers were kept for "
+                     "inspection (`docker logs svclab-control-plane`); `svclab down` removes them",
+            ) from None
+
+    def _start_stopped_nodes(self) -> None:
+        for node in self.node_containers():
+            state = runner.run(["docker", "inspect", "-f", "{{.State.Running}}", node]).stdout.strip()
+            if state != "true":
+                runner.run(["docker", "start", node])
+
+    def _export_kubeconfig(self) -> None:
+        self.settings.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        self._kind("export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(self.settings.kubeconfig))
+
+    def _wait_nodes(self, report: Report, timeout: float = 300) -> None:
+        report("cluster", "waiting for nodes to be Ready")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.kubectl("wait", "--for=condition=Ready", "nodes", "--all", "--timeout=10s", timeout=30)
+                return
+            except (CommandFailed, ClusterError) as exc:
+                if time.monotonic() > deadline:
+                    raise ClusterError(
+                        f"nodes not Ready after {timeout:.0f}s: {exc.message}",
+                        hint="`svclab status` lists the nodes; `svclab down && svclab up` recreates the cluster",
+                    ) from None
+                time.sleep(2)
+
+    def _load_images(self, report: Report) -> None:
+        images = [*self.images.metallb_images(), *ADDON_IMAGES]
+        report("addons", f"loading {len(images)} course images into the nodes")
+        self._kind("load", "docker-image", "--name", CLUSTER_NAME, *images)
+
+    def _install_metallb(self, report: Report) -> None:
+        report("addons", "MetalLB (LoadBalancer IPs on the kind network)")
+        manifest = (self.settings.build_dir / "metallb/metallb-native.yaml").read_text()
+        self.kubectl.apply(manifest)
+        self.kubectl("-n", "metallb-system", "rollout", "status", "deployment/controller", "--timeout=180s",
+                     timeout=200)
+        self.kubectl("-n", "metallb-system", "rollout", "status", "daemonset/speaker", "--timeout=180s",
+                     timeout=200)
+        pool = Template((self.settings.cluster_dir / "manifests/metallb-pool.yaml").read_text())
+        body = pool.substitute(POOL=loadbalancer_pool())
+        # The controller's webhook takes a few seconds to serve after the rollout.
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                self.kubectl.apply(body)
+                return
+            except CommandFailed:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
+
+    def _deploy_hello_world(self, report: Report) -> None:
+        report("hello-world", "deploying hello-world (3 replicas of hello-app)")
+        self.kubectl.apply((self.settings.cluster_dir / "manifests/hello-world.yaml").read_text())
+        self.kubectl("rollout", "status", "deployment/hello-world", "--timeout=180s", timeout=200)
+
+    # ---- status / down --------------------------------------------------------
+    def status(self) -> ClusterStatus:
+        status = ClusterStatus(self.provider, str(self.settings.kubeconfig))
+        if status.provider == "none":
+            status.problems.append("no cluster yet: run `svclab up`")
+            return status
+        try:
+            items = self.kubectl.json("get", "nodes", timeout=20)["items"]
+        except (ClusterError, CommandFailed) as exc:
+            status.problems.append(f"API server unreachable: {exc.message.splitlines()[0]}")
+            return status
+        status.nodes = [_node(item) for item in items]
+        status.problems += [f"node {n.name} is not Ready" for n in status.nodes if not n.ready]
+        try:
+            deploy = self.kubectl.json("get", "deployment", "hello-world", "-n", "default")
+            ready = deploy["status"].get("readyReplicas", 0)
+            status.hello_world = f"{ready}/{deploy['spec']['replicas']}"
+            if ready < deploy["spec"]["replicas"]:
+                status.problems.append(f"hello-world has {status.hello_world} replicas ready")
+        except CommandFailed:
+            status.problems.append("deployment hello-world is missing")
+        if status.provider == "kind":
+            try:
+                pools = self.kubectl.json("get", "ipaddresspools.metallb.io", "-n", "metallb-system")["items"]
+                status.loadbalancer_pool = ", ".join(a for p in pools for a in p["spec"]["addresses"]) or None
+            except CommandFailed:
+                pass
+            if status.loadbalancer_pool is None:
+                status.problems.append("MetalLB has no address pool: LoadBalancer Services get no IP")
+        return status
+
+    def down(self) -> None:
+        """Delete the kind cluster (an adopted cluster is only forgotten, never deleted)."""
+        if self.provider != "external" and runner.which("kind", [self.settings.bin_dir]):
+            self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
+        self._state_file.unlink(missing_ok=True)
+        if self.settings.kubeconfig.is_symlink() or self.provider == "none":
+            self.settings.kubeconfig.unlink(missing_ok=True)
+
+
+def _node(item: dict) -> Node:
+    labels = item["metadata"].get("labels", {})
+    roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")) or ["worker"]
+    conditions = {c["type"]: c["status"] for c in item["status"].get("conditions", [])}
+    addresses = {a["type"]: a["address"] for a in item["status"].get("addresses", [])}
+    return Node(item["metadata"]["name"], roles, conditions.get("Ready") == "True", addresses.get("InternalIP", ""))
+
+
+def kind_config(node_image: str) -> str:
+    """kind's cluster config: 1 control plane + 2 workers, iptables kube-proxy,
+    and the course's NodePort range published on 127.0.0.1."""
+    first, last = NODE_PORT_RANGE[0], NODE_PORT_RANGE[-1]
+    patch = yaml.safe_dump(
+        {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": f"{first}-{last}"}}}
+    )
+    config = {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "name": CLUSTER_NAME,
+        "networking": {"kubeProxyMode": "iptables"},
+        "nodes": [
+            {
+                "role": "control-plane",
+                "image": node_image,
+                "kubeadmConfigPatches": [patch],
+                "extraPortMappings": [
+                    {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"}
+                    for p in NODE_PORT_RANGE
+                ],
+            },
+            {"role": "worker", "image": node_image},
+            {"role": "worker", "image": node_image},
+        ],
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def loadbalancer_pool(network: str = "kind") -> str:
+    """The top 32 addresses of the docker network's IPv4 subnet (kind hands out
+    node IPs from the bottom), e.g. 172.18.255.224-172.18.255.254."""
+    data = json.loads(runner.run(["docker", "network", "inspect", network]).stdout)[0]
+    return pool_from_subnets([c["Subnet"] for c in data["IPAM"]["Config"] if "Subnet" in c])
+
+
+def pool_from_subnets(subnets: list[str]) -> str:
+    for subnet in subnets:
+        net = ipaddress.ip_network(subnet)
+        if net.version == 4 and net.num_addresses >= 64:
+            last = net.broadcast_address - 1
+            return f"{last - 30}-{last}"
+    raise ClusterError(f"the docker network has no IPv4 subnet of /26 or larger: {subnets}")
+
+
+def ensure_engine() -> None:
+    """Fail with a fix when the Docker engine is not answering."""
+    try:
+        runner.run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20)
+    except CommandFailed as exc:
+        raise ClusterError(
+            f"the Docker engine is not running: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else ''}",
+            hint="run `make setup` (it installs docker.io, registers svclab-runc and starts dockerd)",
+        ) from None

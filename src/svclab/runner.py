@@ -1,0 +1,106 @@
+"""The one place where svclab starts other programs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from svclab.errors import CommandFailed, ToolMissing
+
+INSTALL_HINTS = {
+    "docker": "run `make setup` (installs Debian's docker.io and starts dockerd)",
+    "dockerd": "run `make setup` (installs Debian's docker.io and starts dockerd)",
+    "mmdebstrap": "apt-get install mmdebstrap",
+    "go": "install Go >= 1.24 (https://go.dev/dl) and put it on PATH",
+    "kind": "run `svclab up`: it builds kind from the pinned Go module",
+    "kubectl": "run `svclab up`: it builds kubectl from the pinned Kubernetes module",
+}
+
+
+def which(tool: str, extra_path: Sequence[Path] = ()) -> str | None:
+    """Find a program on svclab's own bin folders first, then on PATH."""
+    for folder in extra_path:
+        candidate = folder / tool
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(tool)
+
+
+def run(
+    cmd: Sequence[str],
+    *,
+    input: str | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion and capture its output as text.
+
+    Raises ToolMissing when the program is absent, CommandFailed (with the
+    command, exit code and stderr) when it fails and ``check`` is set."""
+    argv = [str(c) for c in cmd]
+    try:
+        proc = subprocess.run(
+            argv,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=_env(env),
+            cwd=cwd,
+        )
+    except FileNotFoundError:
+        raise ToolMissing(f"{argv[0]} is not installed", INSTALL_HINTS.get(Path(argv[0]).name)) from None
+    except subprocess.TimeoutExpired as exc:
+        raise CommandFailed(argv, -1, f"timed out after {timeout:.0f}s\n{_text(exc.stderr)}") from None
+    if check and proc.returncode != 0:
+        raise CommandFailed(argv, proc.returncode, proc.stderr or proc.stdout)
+    return proc
+
+
+def stream(
+    cmd: Sequence[str],
+    *,
+    log: Path,
+    on_line: Callable[[str], None] = lambda line: None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
+    """Run a long command, appending everything it prints to ``log`` and handing
+    each line to ``on_line`` (for progress). Raises CommandFailed with the log's tail."""
+    argv = [str(c) for c in cmd]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=_env(env),
+            cwd=cwd,
+        )
+    except FileNotFoundError:
+        raise ToolMissing(f"{argv[0]} is not installed", INSTALL_HINTS.get(Path(argv[0]).name)) from None
+    assert proc.stdout is not None
+    with log.open("a") as sink:
+        for line in proc.stdout:
+            sink.write(line)
+            on_line(line.rstrip("\n"))
+    if proc.wait() != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+        raise CommandFailed(argv, proc.returncode, f"{tail}\n(full log: {log})")
+
+
+def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if extra is None else {**os.environ, **extra}
+
+
+def _text(data: str | bytes | None) -> str:
+    if isinstance(data, bytes):
+        return data.decode(errors="replace")
+    return data or ""

@@ -1,0 +1,78 @@
+"""Where svclab keeps things, and the pinned versions it builds."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+CLUSTER_NAME = "svclab"
+#: NodePorts the course uses; each one is published on 127.0.0.1 by the control-plane node.
+NODE_PORT_RANGE = range(30000, 30020)
+
+
+def _home_dir(env: str, xdg: str, default: str) -> Path:
+    if value := os.environ.get(env):
+        return Path(value)
+    return Path(os.environ.get(xdg) or Path.home() / default) / "svclab"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and versions, resolved once from the environment."""
+
+    #: the repository's cluster/ folder (recipes, wrapper modules, manifests)
+    cluster_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("SVCLAB_CLUSTER_DIR") or Path(__file__).resolve().parents[2] / "cluster"
+        )
+    )
+    #: build outputs and logs, keyed by pinned versions; safe to delete
+    cache_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CACHE", "XDG_CACHE_HOME", ".cache"))
+    #: svclab's own kubeconfig and the record of which cluster it drives
+    config_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CONFIG", "XDG_CONFIG_HOME", ".config"))
+
+    @property
+    def build_dir(self) -> Path:
+        return self.cache_dir / "build"
+
+    @property
+    def bin_dir(self) -> Path:
+        """kind and kubectl built by svclab; put first on PATH for students."""
+        return self.cache_dir / "bin"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.cache_dir / "logs"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return Path(os.environ.get("SVCLAB_KUBECONFIG") or self.config_dir / "kubeconfig")
+
+    @cached_property
+    def versions(self) -> dict[str, str]:
+        """cluster/versions.env as a dict (shell quoting removed)."""
+        result: dict[str, str] = {}
+        for line in (self.cluster_dir / "versions.env").read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                result[key] = " ".join(shlex.split(value))
+        return result
+
+    @property
+    def kubernetes_version(self) -> str:
+        return "v" + self.versions["KUBERNETES_VERSION"]
+
+    def tool_env(self) -> dict[str, str]:
+        """Environment for kubectl/kind: svclab's bin first on PATH, its kubeconfig."""
+        return {
+            "PATH": f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "KUBECONFIG": str(self.kubeconfig),
+        }
+
+
+def settings() -> Settings:
+    return Settings()
