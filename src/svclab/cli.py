@@ -27,7 +27,9 @@ def _fail(exc: SvclabError) -> None:
 
 
 def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
-    """`Cluster.up` with a progress bar over its stages."""
+    """`Cluster.up` with a progress bar over its stages (plain lines in CI logs)."""
+    if not console.is_terminal:
+        return Cluster().up(kubeconfig, lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False))
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20),
                   TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task("", total=len(STAGES), stage="")
@@ -102,6 +104,29 @@ def bench(
         bench_up(console, cold=cold)
     except SvclabError as exc:
         _fail(exc)
+
+
+@app.command()
+def lab(
+    port: Annotated[int, typer.Option(help="Port of the JupyterLab server (on 127.0.0.1).")] = 8888,
+    browser: Annotated[bool, typer.Option(help="Open a browser.")] = True,
+) -> None:
+    """Start JupyterLab on the course, with kubectl and the cluster's kubeconfig set."""
+    import os
+
+    from svclab.settings import settings
+
+    s = settings()
+    repo = s.cluster_dir.parent
+    jupyter = Path(sys.executable).with_name("jupyter")
+    argv = [str(jupyter), "lab", f"--ServerApp.root_dir={repo}", f"--port={port}", "--ip=127.0.0.1",
+            "course/index.ipynb" if (repo / "course/index.ipynb").exists() else ""]
+    if not browser:
+        argv.append("--no-browser")
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    console.print(f"JupyterLab on http://127.0.0.1:{port}/lab (kubeconfig {s.kubeconfig})")
+    os.execve(argv[0], [a for a in argv if a], {**os.environ, **s.tool_env()})
 
 
 def _print_status(status: ClusterStatus) -> None:

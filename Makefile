@@ -1,0 +1,13 @@
+# The two commands of the README, and their shared set-up step.
+.PHONY: setup lab test
+
+setup:            ## Debian packages, Python venv, Docker engine (idempotent; root)
+	bash cluster/setup-host.sh
+
+lab: setup        ## cluster up (builds the offline images once), then JupyterLab on the course
+	.venv/bin/svclab up
+	.venv/bin/svclab lab
+
+test: setup       ## cluster up, then the whole test suite against it
+	.venv/bin/svclab up
+	.venv/bin/pytest

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Prepare this machine for svclab (idempotent, needs root on Debian/Ubuntu):
+#   Debian packages (docker.io, mmdebstrap), the Python venv with svclab,
+#   the svclab-runc runtime wrapper where the kernel withholds capabilities,
+#   and a running Docker engine.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+log() { echo "[setup] $*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup needs root (apt-get, dockerd): run it with sudo" >&2; exit 1
+fi
+
+# --- Debian packages ---------------------------------------------------------
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v iptables >/dev/null || need+=(iptables)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if ! command -v go >/dev/null; then
+  echo "Go >= 1.24 is needed to build the cluster images offline: install it from go.dev/dl" >&2; exit 1
+fi
+
+# --- Python -------------------------------------------------------------------
+if [ ! -x "$repo/.venv/bin/svclab" ] || [ "$repo/pyproject.toml" -nt "$repo/.venv/.installed" ]; then
+  log "installing svclab into $repo/.venv"
+  python3 -m venv "$repo/.venv"
+  "$repo/.venv/bin/pip" install -q --upgrade pip
+  "$repo/.venv/bin/pip" install -q -e "$repo[lab,test]"
+  touch "$repo/.venv/.installed"
+fi
+
+# --- Docker engine --------------------------------------------------------------
+# Privileged containers (kind's nodes) ask runc for every capability; on hosts whose
+# bounding set lacks some, runc fails. svclab-runc drops what the host cannot grant.
+bounding=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+daemon_json=/etc/docker/daemon.json
+wanted=""
+if [ $(( 0x$bounding & 0x1ffffffffff )) != $(( 0x1ffffffffff )) ]; then
+  log "capability bounding set is $bounding: registering svclab-runc as Docker's default runtime"
+  (cd "$repo/cluster/runtime" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o /usr/local/bin/svclab-runc.new . \
+     && mv /usr/local/bin/svclab-runc.new /usr/local/bin/svclab-runc)
+  wanted=svclab-runc
+fi
+changed=$(python3 - "$daemon_json" "$wanted" <<'PY'
+import json, pathlib, sys
+path, wanted = pathlib.Path(sys.argv[1]), sys.argv[2]
+config = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else {}
+before = json.dumps(config, sort_keys=True)
+if wanted:
+    config.setdefault("runtimes", {})["svclab-runc"] = {"path": "/usr/local/bin/svclab-runc"}
+    config["default-runtime"] = "svclab-runc"
+if json.dumps(config, sort_keys=True) != before:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    print("yes")
+PY
+)
+
+start_dockerd() {
+  if [ -d /run/systemd/system ]; then
+    systemctl restart docker
+  else
+    setsid dockerd >/var/log/svclab-dockerd.log 2>&1 < /dev/null &
+  fi
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
+  echo "dockerd did not start; see /var/log/svclab-dockerd.log" >&2; return 1
+}
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  start_dockerd
+elif [ -n "$changed" ]; then
+  log "restarting dockerd to pick up $daemon_json"
+  if [ -d /run/systemd/system ]; then systemctl restart docker; else
+    pkill -TERM -x dockerd || true
+    for _ in $(seq 30); do pgrep -x dockerd >/dev/null || break; sleep 1; done
+    start_dockerd
+  fi
+fi
+log "ready: docker $(docker info --format '{{.ServerVersion}} (default runtime {{.DefaultRuntime}})')"
