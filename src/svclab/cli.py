@@ -57,6 +57,31 @@ def up(
 
 
 @app.command()
+def build() -> None:
+    """Build (or verify) the offline images without touching the cluster."""
+    from svclab.cluster.images import ImageBuilder
+    from svclab.settings import settings
+
+    builder = ImageBuilder(settings())
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("checking cached images")
+
+            def report(step: object, line: str) -> None:
+                bar.update(task, description=line[:100])
+                if not console.is_terminal:
+                    console.print(line, highlight=False)
+
+            done = builder.build(lambda step, line: report(step, f"{step.title}: {line}"))
+    except SvclabError as exc:
+        _fail(exc)
+    for name, seconds in done:
+        console.print(f"built {name} in {seconds:.0f}s")
+    console.print(f"node image: {builder.node_image}")
+
+
+@app.command()
 def down() -> None:
     """Delete the kind cluster (images stay cached)."""
     try:

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from svclab import runner
 from svclab.errors import ClusterError, CommandFailed, ToolMissing
 from svclab.settings import Settings, settings as default_settings
-
-_UNREACHABLE = re.compile(
-    r"connection refused|no such host|i/o timeout|Unable to connect to the server|"
-    r"couldn't get current server API group list|no configuration has been provided|"
-    r"stat .*kubeconfig.*no such file",
-    re.IGNORECASE,
-)
-
 
 class Kubectl:
     """Runs kubectl with svclab's kubeconfig; turns an unreachable cluster into ClusterError."""
@@ -31,13 +22,19 @@ class Kubectl:
             raise ToolMissing("kubectl is not installed", runner.INSTALL_HINTS["kubectl"])
         try:
             return runner.run([binary, *args], input=input, timeout=timeout, env=s.tool_env()).stdout
-        except CommandFailed as exc:
-            if _UNREACHABLE.search(exc.stderr):
+        except CommandFailed:
+            if not self.reachable():
                 raise ClusterError(
                     f"the cluster is not reachable (kubeconfig {s.kubeconfig})",
                     hint="start it with `svclab up`; `svclab status` shows what is wrong",
                 ) from None
             raise
+
+    def reachable(self) -> bool:
+        """True when the API server answers its readiness endpoint within 5 seconds."""
+        binary = runner.which("kubectl", [self.settings.bin_dir]) or "kubectl"
+        probe = [binary, "get", "--raw=/readyz", "--request-timeout=5s"]
+        return runner.run(probe, check=False, timeout=10, env=self.settings.tool_env()).returncode == 0
 
     def json(self, *args: str, timeout: float = 60) -> Any:
         return json.loads(self(*args, "-o", "json", timeout=timeout))

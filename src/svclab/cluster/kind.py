@@ -107,6 +107,11 @@ class Cluster:
         target.symlink_to(kubeconfig.resolve())
         self._save_state("external")
         report("cluster", f"using the cluster of {kubeconfig}")
+        if not self.kubectl.reachable():
+            raise ClusterError(
+                f"the cluster of {kubeconfig} does not answer",
+                hint="check the server address and credentials in that kubeconfig (`kubectl cluster-info`)",
+            )
         self._wait_nodes(report)
         self._deploy_hello_world(report)
         return self.status()
@@ -169,9 +174,18 @@ class Cluster:
                 time.sleep(2)
 
     def _load_images(self, report: Report) -> None:
+        """`kind load` the course images, skipped when this cluster already has these builds."""
         images = [*self.images.metallb_images(), *ADDON_IMAGES]
+        ids = runner.run(["docker", "image", "inspect", "--format", "{{.Id}}", *images]).stdout.split()
+        node = runner.run(["docker", "inspect", "--format", "{{.Id}}", f"{CLUSTER_NAME}-control-plane"]).stdout
+        fingerprint = json.dumps({"cluster": node.strip(), "images": dict(zip(images, ids))}, sort_keys=True)
+        stamp = self.settings.cache_dir / "stamps" / "loaded-images.json"
+        if stamp.exists() and stamp.read_text() == fingerprint:
+            return
         report("addons", f"loading {len(images)} course images into the nodes")
         self._kind("load", "docker-image", "--name", CLUSTER_NAME, *images)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(fingerprint)
 
     def _install_metallb(self, report: Report) -> None:
         report("addons", "MetalLB (LoadBalancer IPs on the kind network)")

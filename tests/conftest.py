@@ -1,0 +1,41 @@
+"""Shared fixtures. Live tests need the running svclab cluster: when it is
+missing they fail with the fix, they never skip."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from svclab.errors import SvclabError
+from svclab.kubectl import Kubectl
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> Kubectl:
+    return Kubectl()
+
+
+@pytest.fixture(scope="session")
+def cluster(kubectl: Kubectl) -> Kubectl:
+    """The live cluster, or a failed test that says how to start it."""
+    try:
+        kubectl("get", "nodes", timeout=20)
+    except SvclabError as exc:
+        pytest.fail(f"the svclab cluster is not reachable: {exc.message}\nstart it with `svclab up`", pytrace=False)
+    return kubectl
+
+
+@pytest.fixture
+def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh namespace for one test, deleted afterwards."""
+    short = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"t-{short}-{uuid.uuid4().hex[:5]}"
+    cluster("create", "namespace", name)
+    cluster("label", "namespace", name, "svclab.dev/test=true")
+    try:
+        yield name
+    finally:
+        cluster("delete", "namespace", name, "--wait=false")

@@ -1,0 +1,137 @@
+"""The course cluster itself: nodes, DNS, hello-world and the three Service
+types reached the way students reach them."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+
+from svclab import runner
+from svclab.cluster.images import ImageBuilder
+from svclab.kubectl import Kubectl
+from svclab.settings import NODE_PORT_RANGE, settings
+
+pytestmark = pytest.mark.live
+HELLO = "gcr.io/google-samples/hello-app:1.0"
+TOOLBOX = "docker.io/svclab/toolbox:v1"
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 60, every: float = 1) -> T:
+    """Poll until ``probe`` returns something truthy; fail with its last error."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            if result := probe():
+                return result
+        except Exception as exc:  # noqa: BLE001 – remembered for the failure message
+            last = exc
+        time.sleep(every)
+    pytest.fail(f"not reached within {timeout:.0f}s (last error: {last!r})")
+
+
+def http_get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=3) as reply:  # new connection each call
+        return reply.read().decode()
+
+
+def hostnames(url: str, requests: int = 30) -> set[str]:
+    """Hostname lines of hello-app's replies to ``requests`` fresh connections."""
+    names = set()
+    for _ in range(requests):
+        body = http_get(url)
+        assert body.startswith("Hello, world!\nVersion: 1.0.0\n"), body
+        names.add(body.split("Hostname: ")[1].strip())
+    return names
+
+
+def hello_deployment(k: Kubectl, ns: str) -> None:
+    """The course's own commands, in the test's namespace."""
+    k("create", "deployment", "hello-world", f"--image={HELLO}", "--replicas=3", "-n", ns)
+    k("rollout", "status", "deployment/hello-world", "-n", ns, "--timeout=120s", timeout=150)
+
+
+def run_in_pod(k: Kubectl, ns: str, script: str) -> str:
+    """Run a shell script in a toolbox pod and return its output."""
+    k("run", "probe", f"--image={TOOLBOX}", "--restart=Never", "-n", ns, "--command", "--", "sh", "-c", script)
+    k("wait", "pod/probe", "-n", ns, "--for=jsonpath={.status.phase}=Succeeded", "--timeout=90s", timeout=120)
+    return k("logs", "probe", "-n", ns)
+
+
+def test_three_ready_nodes(cluster: Kubectl) -> None:
+    nodes = cluster.json("get", "nodes")["items"]
+    ready = {
+        n["metadata"]["name"]
+        for n in nodes
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"])
+    }
+    assert ready == {"svclab-control-plane", "svclab-worker", "svclab-worker2"}
+    versions = {n["status"]["nodeInfo"]["kubeletVersion"] for n in nodes}
+    assert versions == {"v1.34.4"}
+
+
+def test_node_image_preloads_every_image_kubeadm_lists(cluster: Kubectl) -> None:
+    s = settings()
+    kubeadm = s.build_dir / "k8s/kubeadm"
+    listed = runner.run([kubeadm, "config", "images", "list", f"--kubernetes-version={s.kubernetes_version}"])
+    preload = set(ImageBuilder(s).preload_images())
+    assert set(listed.stdout.split()) <= preload
+    on_node = runner.run(["docker", "exec", "svclab-worker", "ctr", "-n", "k8s.io", "images", "ls", "-q"]).stdout
+    assert preload <= set(on_node.split())
+
+
+def test_hello_world_is_ready_with_course_labels(cluster: Kubectl) -> None:
+    deploy = cluster.json("get", "deployment", "hello-world", "-n", "default")
+    assert deploy["status"].get("readyReplicas") == 3
+    labels = deploy["spec"]["template"]["metadata"]["labels"]
+    assert labels["run"] == "hello-world" and labels["app"] == "hello-world"
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == HELLO
+
+
+def test_coredns_resolves_the_api_service_from_a_pod(cluster: Kubectl, namespace: str) -> None:
+    out = run_in_pod(cluster, namespace, "dig +short kubernetes.default.svc.cluster.local")
+    api_ip = cluster.json("get", "service", "kubernetes", "-n", "default")["spec"]["clusterIP"]
+    assert out.split() == [api_ip]
+
+
+def test_clusterip_service_answers_inside_the_cluster(cluster: Kubectl, namespace: str) -> None:
+    hello_deployment(cluster, namespace)
+    cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "-n", namespace)
+    out = run_in_pod(
+        cluster, namespace,
+        "for i in $(seq 30); do wget -qO- http://hello-world && exit 0; sleep 1; done; exit 1",
+    )
+    assert out.startswith("Hello, world!\nVersion: 1.0.0\nHostname: hello-world-")
+
+
+def test_nodeport_from_this_machine_reaches_several_pods(cluster: Kubectl, namespace: str) -> None:
+    hello_deployment(cluster, namespace)
+    cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "NodePort",
+            "-n", namespace)
+    port = cluster.json("get", "service", "hello-world", "-n", namespace)["spec"]["ports"][0]["nodePort"]
+    assert port in NODE_PORT_RANGE
+    url = f"http://127.0.0.1:{port}/"
+    eventually(lambda: http_get(url))
+    names = hostnames(url)
+    assert len(names) > 1, f"all 30 requests answered by {names}"
+    assert all(n.startswith("hello-world-") for n in names)
+
+
+def test_loadbalancer_gets_an_external_ip_that_answers(cluster: Kubectl, namespace: str) -> None:
+    hello_deployment(cluster, namespace)
+    cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "LoadBalancer",
+            "-n", namespace)
+
+    def external_ip() -> str | None:
+        ingress = cluster.json("get", "service", "hello-world", "-n", namespace)["status"]["loadBalancer"]
+        return (ingress.get("ingress") or [{}])[0].get("ip")
+
+    ip = eventually(external_ip, timeout=60)
+    pool = cluster.json("get", "ipaddresspools.metallb.io", "svclab", "-n", "metallb-system")["spec"]["addresses"]
+    assert ip.rsplit(".", 1)[0] in pool[0]
+    body = eventually(lambda: http_get(f"http://{ip}/"), timeout=60)
+    assert body.startswith("Hello, world!\n")
