@@ -43,3 +43,7 @@ class BuildError(SvclabError):
 
 class InvalidInput(SvclabError):
     """A name, port or manifest given by the user is wrong; nothing was changed."""
+
+
+class CheckFailed(SvclabError):
+    """A lab check found the student's work incomplete or wrong."""

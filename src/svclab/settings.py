@@ -35,6 +35,15 @@ class Settings:
     config_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CONFIG", "XDG_CONFIG_HOME", ".config"))
 
     @property
+    def repo_dir(self) -> Path:
+        return self.cluster_dir.parent
+
+    @property
+    def labs_dir(self) -> Path:
+        """nbgrader source notebooks, one folder per lab."""
+        return self.repo_dir / "labs"
+
+    @property
     def build_dir(self) -> Path:
         return self.cache_dir / "build"
 

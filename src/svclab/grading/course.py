@@ -1,0 +1,153 @@
+"""The instructor's side: generate student versions, take submissions, autograde
+them (in parallel, bounded), write feedback, and summarise each check over the class.
+
+Every step is the real nbgrader, run in the course root (grader/ by default)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from svclab import runner
+from svclab.errors import CommandFailed, InvalidInput
+from svclab.labs.catalog import LABS
+from svclab.settings import settings
+
+
+@dataclass(frozen=True)
+class CheckStats:
+    check: str
+    max_points: float
+    mean: float
+    full_marks: int
+    students: int
+
+
+class Course:
+    """An nbgrader course root with svclab's configuration."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or settings().repo_dir / "grader").resolve()
+        if not (self.root / "nbgrader_config.py").is_file():
+            raise InvalidInput(f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
+                               "use the repository's grader/ folder or a copy of its nbgrader_config.py")
+
+    @classmethod
+    def create(cls, root: Path) -> "Course":
+        """A new course root (e.g. one per class) with svclab's nbgrader_config.py."""
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy(settings().repo_dir / "grader/nbgrader_config.py", root / "nbgrader_config.py")
+        return cls(root)
+
+    def nbgrader(self, *args: str, timeout: float = 1800) -> str:
+        """Run the nbgrader CLI of this venv in the course root."""
+        exe = Path(sys.executable).with_name("nbgrader")
+        bin_path = f"{exe.parent}:{settings().bin_dir}"
+        try:
+            result = runner.run([str(exe), *args], cwd=self.root, timeout=timeout,
+                                env={"PATH": f"{bin_path}:{_path()}"})
+        except CommandFailed as exc:
+            raise CommandFailed(exc.cmd, exc.returncode, exc.stderr,
+                                hint=f"nbgrader's log is above; the course root is {self.root}") from None
+        return result.stdout + result.stderr
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "gradebook.db"
+
+    def generate(self, lab: str) -> Path:
+        """The student version of a lab: grader/release/<lab>/<lab>.ipynb."""
+        _known(lab)
+        self.nbgrader("generate_assignment", lab, "--force", "--create")
+        return self.root / "release" / lab / f"{lab}.ipynb"
+
+    def submit(self, student: str, lab: str, notebook: Path) -> Path:
+        """Place a student's notebook where autograde looks (what `collect` does)."""
+        _known(lab)
+        target = self.root / "submitted" / student / lab
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook, target / f"{lab}.ipynb")
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+        (target / "timestamp.txt").write_text(stamp)
+        return target / f"{lab}.ipynb"
+
+    def submitted_students(self, lab: str) -> list[str]:
+        folder = self.root / "submitted"
+        return sorted(p.parent.name for p in folder.glob(f"*/{lab}") if p.is_dir())
+
+    def autograde(self, lab: str, students: Iterable[str] | None = None, parallel: int = 2,
+                  report: Callable[[str, str | None], None] = lambda student, error: None) -> dict[str, str | None]:
+        """Autograde each submission in its own process, at most ``parallel`` at once.
+        Returns {student: None on success, or the error}."""
+        _known(lab)
+        todo = list(students) if students is not None else self.submitted_students(lab)
+        with Gradebook(self._db_url()) as gb:
+            for student in todo:
+                gb.update_or_create_student(student)
+        results: dict[str, str | None] = {}
+
+        def one(student: str) -> str | None:
+            try:
+                self.nbgrader("autograde", lab, "--student", student, "--force")
+                return None
+            except CommandFailed as exc:
+                return exc.message
+
+        workers = 1 if LABS[lab].exclusive else max(1, parallel)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(one, s): s for s in todo}
+            for future in as_completed(futures):
+                student = futures[future]
+                results[student] = future.result()
+                report(student, results[student])
+        return results
+
+    def feedback(self, lab: str) -> list[Path]:
+        _known(lab)
+        self.nbgrader("generate_feedback", lab, "--force")
+        return sorted((self.root / "feedback").glob(f"*/{lab}/*.html"))
+
+    def scores(self, lab: str) -> dict[str, dict[str, float]]:
+        """{student: {check name: points}} from the gradebook."""
+        result: dict[str, dict[str, float]] = {}
+        with Gradebook(self._db_url()) as gb:
+            for student in gb.students:
+                try:
+                    nb = gb.find_submission_notebook(lab, lab, student.id)
+                except MissingEntry:
+                    continue
+                result[student.id] = {
+                    g.name.removeprefix("check-"): float(g.score) for g in nb.grades if g.name.startswith("check-")
+                }
+        return result
+
+    def stats(self, lab: str) -> list[CheckStats]:
+        """Per check: mean points and how many students got full marks."""
+        scores = self.scores(lab)
+        stats = []
+        for check in LABS[lab].checks:
+            points = [s[check.name] for s in scores.values() if check.name in s]
+            stats.append(CheckStats(check.name, check.points, sum(points) / len(points) if points else 0.0,
+                                    sum(p == check.points for p in points), len(points)))
+        return stats
+
+    def _db_url(self) -> str:
+        return f"sqlite:///{self.db_path}?timeout=60"
+
+
+def _known(lab: str) -> None:
+    if lab not in LABS:
+        raise InvalidInput(f"there is no lab {lab!r}", f"labs: {', '.join(sorted(LABS))}")
+
+
+def _path() -> str:
+    import os
+
+    return os.environ.get("PATH", "")

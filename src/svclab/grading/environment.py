@@ -1,0 +1,110 @@
+"""A fresh, RBAC-restricted namespace per (student, lab) for autograding.
+
+Each submission is replayed into its own namespace, created empty just before
+the notebook runs, with a kubeconfig whose token may act only there. So one
+student's objects can neither help nor break another's grade, and grading the
+same submission twice gives the same score."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+import yaml
+
+from svclab.kubectl import Kubectl
+from svclab.labs.catalog import LABS
+from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
+from svclab.settings import Settings, settings
+
+SERVICE_ACCOUNT = "svclab-grader"
+_ENV_KEYS = (GRADING_NAMESPACE_ENV, "KUBECONFIG", "SVCLAB_KUBECONFIG")
+
+
+def grading_namespace(student: str, lab: str) -> str:
+    return f"g-{slug(student)[:24]}-{lab}".replace("--", "-")
+
+
+class GradingEnvironment:
+    """Create, enter and remove the grading namespace(s) of one submission."""
+
+    def __init__(self, student: str, lab: str, s: Settings | None = None) -> None:
+        self.settings = s or settings()
+        self.admin = Kubectl(self.settings)
+        self.lab = LABS[lab]
+        self.namespace = grading_namespace(student, lab)
+        self.namespaces = [self.namespace] + ([f"{self.namespace}-b"] if self.lab.other_namespace else [])
+        self.kubeconfig = self.settings.cache_dir / "grading" / f"{self.namespace}.kubeconfig"
+        self._saved_env: dict[str, str | None] = {}
+        self._lock: IO[str] | None = None
+
+    def create(self) -> Path:
+        """Fresh namespaces, a service account bound to `admin` in them, its kubeconfig."""
+        if self.lab.exclusive:
+            self._acquire_lock()
+        self.admin("delete", "namespace", *self.namespaces, "--ignore-not-found", "--wait=true", timeout=180)
+        docs = []
+        for ns in self.namespaces:
+            docs += [
+                {"apiVersion": "v1", "kind": "Namespace",
+                 "metadata": {"name": ns, "labels": {"svclab.dev/grading": "true", "svclab.dev/lab": self.lab.name}}},
+                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                 "metadata": {"name": SERVICE_ACCOUNT, "namespace": ns},
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                 "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}]},
+            ]
+        docs.insert(1, {"apiVersion": "v1", "kind": "ServiceAccount",
+                        "metadata": {"name": SERVICE_ACCOUNT, "namespace": self.namespace}})
+        self.admin.apply(yaml.safe_dump_all(docs))
+        token = self.admin("create", "token", SERVICE_ACCOUNT, "-n", self.namespace, "--duration=2h").strip()
+        self._write_kubeconfig(token)
+        return self.kubeconfig
+
+    def _write_kubeconfig(self, token: str) -> None:
+        admin = yaml.safe_load(self.admin("config", "view", "--flatten", "--minify"))
+        cluster = admin["clusters"][0]
+        config = {
+            "apiVersion": "v1", "kind": "Config", "current-context": "grading",
+            "clusters": [cluster],
+            "users": [{"name": SERVICE_ACCOUNT, "user": {"token": token}}],
+            "contexts": [{"name": "grading", "context": {"cluster": cluster["name"], "user": SERVICE_ACCOUNT,
+                                                         "namespace": self.namespace}}],
+        }
+        self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        self.kubeconfig.write_text(yaml.safe_dump(config))
+        self.kubeconfig.chmod(0o600)
+
+    def enter(self) -> None:
+        """Point this process (and kernels it starts) at the grading namespace."""
+        self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
+        os.environ[GRADING_NAMESPACE_ENV] = self.namespace
+        os.environ["KUBECONFIG"] = os.environ["SVCLAB_KUBECONFIG"] = str(self.kubeconfig)
+
+    def leave(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def remove(self) -> None:
+        """Delete the namespaces (frees their NodePorts and LoadBalancer IPs)."""
+        try:
+            self.admin("delete", "namespace", *self.namespaces, "--ignore-not-found", "--wait=false", timeout=60)
+            self.kubeconfig.unlink(missing_ok=True)
+        finally:
+            self._release_lock()
+
+    def _acquire_lock(self) -> None:
+        path = self.settings.cache_dir / "grading" / f"{self.lab.name}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = path.open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None

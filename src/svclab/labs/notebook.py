@@ -1,0 +1,41 @@
+"""IPython integration: `%%apply` and short, readable errors instead of tracebacks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from svclab.errors import SvclabError
+
+if TYPE_CHECKING:
+    from svclab.labs.session import Lab
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def install(lab: "Lab") -> None:
+    """Register `%%apply` for this lab and the svclab error display, once per kernel."""
+    shell = _ipython()
+    if shell is None:
+        return
+
+    def apply(line: str, cell: str) -> None:
+        lab.apply(cell)
+
+    shell.register_magic_function(apply, magic_kind="cell", magic_name="apply")
+    shell.set_custom_exc((SvclabError,), _show_error)
+
+
+def _show_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+    """Show `error: message` and `hint: …` as the cell's error output, no traceback."""
+    assert isinstance(value, SvclabError)
+    lines = [f"\x1b[1;31m{etype.__name__}\x1b[0m: {value.message}"]
+    if value.hint:
+        lines.append(f"\x1b[33mhint\x1b[0m: {value.hint}")
+    shell._showtraceback(etype, value, lines)
+    return lines

@@ -1,0 +1,182 @@
+"""A student's lab session: which namespace the lab uses, its set-up, and checks.
+
+The namespace never comes from text the student typed:
+- autograde: the grading preprocessor sets SVCLAB_NAMESPACE and a kubeconfig
+  restricted to that (fresh) namespace before the kernel starts;
+- `nbgrader validate`: a throwaway namespace per run;
+- a student: `lab-<lab>` (or `<hub user>-<lab>` on a JupyterHub).
+The kernel's KUBECONFIG points at a kubeconfig whose context namespace is the
+lab's, so plain `!kubectl …` commands land there and replay the same way."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from svclab.errors import CheckFailed, CommandFailed, InvalidInput
+from svclab.kubectl import Kubectl
+from svclab.labs.catalog import LABS, SETUP_MANIFESTS, LabSpec
+from svclab.labs.checks import PROBE_POD, Context, Verdict
+from svclab.settings import Settings, settings
+
+GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    lab: str
+    name: str
+    points: float
+    max_points: float
+    message: str
+    hint: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.points == self.max_points
+
+    def __str__(self) -> str:
+        mark = "✓" if self.passed else "✗"
+        text = f"{mark} {self.name} [{self.points:g}/{self.max_points:g}]: {self.message}"
+        return text if self.passed or not self.hint else f"{text}\n  hint: {self.hint}"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-") or "x"
+
+
+def lab_namespaces(spec: LabSpec, environ: os._Environ[str] | dict[str, str] = os.environ) -> tuple[str, str]:
+    """(namespace, mode) for this kernel; see the module docstring."""
+    if ns := environ.get(GRADING_NAMESPACE_ENV):
+        return ns, "grading"
+    if environ.get("NBGRADER_EXECUTION"):
+        return f"v-{spec.name}-{uuid.uuid4().hex[:6]}", "validate"
+    if user := environ.get("JUPYTERHUB_USER"):
+        return f"{slug(user)}-{spec.name}", "student"
+    return f"lab-{spec.name}", "student"
+
+
+class Lab:
+    """One lab in one namespace: set it up, check it, reset it."""
+
+    def __init__(self, spec: LabSpec, namespace: str, mode: str, s: Settings | None = None) -> None:
+        self.spec = spec
+        self.namespace = namespace
+        self.other_namespace = f"{namespace}-b" if spec.other_namespace else None
+        self.mode = mode
+        self.settings = s or settings()
+        self.kubectl = Kubectl(self.settings)
+        self.answers: dict[str, object] = {}
+
+    def __repr__(self) -> str:
+        return f"<Lab {self.spec.name} namespace={self.namespace} mode={self.mode}>"
+
+    # ---- set-up ------------------------------------------------------------------
+    def prepare(self, fresh: bool = False) -> None:
+        """Create the namespace(s) (unless grading made them) and the lab's starting objects."""
+        namespaces = [n for n in (self.namespace, self.other_namespace) if n]
+        if self.mode != "grading":
+            if fresh:
+                self.kubectl("delete", "namespace", *namespaces, "--ignore-not-found", "--wait=true",
+                             timeout=180)
+            for ns in namespaces:
+                manifest = {"apiVersion": "v1", "kind": "Namespace",
+                            "metadata": {"name": ns, "labels": {"svclab.dev/lab": self.spec.name}}}
+                self.kubectl.apply(yaml.safe_dump(manifest))
+            self._use_kubeconfig(self._namespaced_kubeconfig())
+        for key in self.spec.setup:
+            self.kubectl.apply(SETUP_MANIFESTS[key], "-n", self.namespace)
+        if "hello-world" in self.spec.setup:
+            self.kubectl("rollout", "status", "deployment/hello-world", "-n", self.namespace, "--timeout=120s",
+                         timeout=150)
+        if "probe" in self.spec.setup:
+            self.kubectl("wait", f"pod/{PROBE_POD}", "-n", self.namespace, "--for=condition=Ready",
+                         "--timeout=120s", timeout=150)
+
+    def _namespaced_kubeconfig(self) -> Path:
+        """A copy of svclab's kubeconfig whose context namespace is this lab's."""
+        config = yaml.safe_load(self.kubectl("config", "view", "--flatten", "--minify"))
+        config["contexts"][0]["context"]["namespace"] = self.namespace
+        path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config))
+        path.chmod(0o600)
+        return path
+
+    def _use_kubeconfig(self, path: Path) -> None:
+        os.environ["KUBECONFIG"] = os.environ["SVCLAB_KUBECONFIG"] = str(path)
+        os.environ["PATH"] = f"{self.settings.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.settings = settings()
+        self.kubectl = Kubectl(self.settings)
+
+    # ---- checks --------------------------------------------------------------------
+    def context(self) -> Context:
+        return Context(self.namespace, self.kubectl, self.answers, self.other_namespace)
+
+    def run_check(self, name: str, **answers: object) -> CheckResult:
+        """Run one check and return its result (never raises for a wrong answer)."""
+        try:
+            spec = self.spec.check(name)
+        except KeyError as exc:
+            raise InvalidInput(str(exc.args[0]), "use one of the check names listed") from None
+        self.answers.update(answers)
+        try:
+            verdict = spec.fn(self.context())
+        except CommandFailed as exc:
+            verdict = Verdict(False, f"kubectl failed while checking: {exc.stderr.strip().splitlines()[-1]}")
+        points = spec.points if verdict.passed else 0
+        return CheckResult(self.spec.name, name, points, spec.points, verdict.message, verdict.hint)
+
+    def check(self, name: str, **answers: object) -> CheckResult:
+        """The graded form: print the result when it passes, raise CheckFailed when not."""
+        result = self.run_check(name, **answers)
+        if not result.passed:
+            raise CheckFailed(f"{result.name}: {result.message}", result.hint or None)
+        print(result)
+        return result
+
+    def check_all(self, **answers: object) -> list[CheckResult]:
+        """The "check" button: every visible check, printed; nothing raised."""
+        results = [self.run_check(c.name, **answers) for c in self.spec.checks if not c.hidden]
+        for r in results:
+            print(r)
+        got = sum(r.points for r in results)
+        total = sum(r.max_points for r in results)
+        print(f"{got:g}/{total:g} points on the visible checks (autograde runs more)")
+        return results
+
+    def apply(self, manifest: str) -> str:
+        """kubectl apply a manifest in the lab namespace, with a clear error when invalid."""
+        try:
+            parsed = list(yaml.safe_load_all(manifest))
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"the manifest is not valid YAML: {exc}", "check the indentation") from None
+        if not any(parsed):
+            raise InvalidInput("the manifest is empty", "write a Service or Deployment in the cell")
+        try:
+            out = self.kubectl.apply(manifest, "-n", self.namespace)
+        except CommandFailed as exc:
+            raise InvalidInput(f"kubectl rejected the manifest: {exc.stderr.strip()}",
+                               "fix the field it names and run the cell again") from None
+        print(out.strip())
+        return out
+
+
+def start(name: str, fresh: bool = False) -> Lab:
+    """Open lab ``name``: choose its namespace, set it up, wire `!kubectl` and `%%apply` to it."""
+    if name not in LABS:
+        raise InvalidInput(f"there is no lab {name!r}", f"labs: {', '.join(sorted(LABS))}")
+    spec = LABS[name]
+    namespace, mode = lab_namespaces(spec)
+    lab = Lab(spec, namespace, mode)
+    lab.prepare(fresh=fresh)
+    from svclab.labs.notebook import install
+
+    install(lab)
+    print(f"Lab {spec.title!r} ready in namespace {namespace}. `!kubectl …` works in that namespace.")
+    return lab
