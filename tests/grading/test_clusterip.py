@@ -1,0 +1,92 @@
+"""ClusterIP lab: full marks, zero, and the partial credit of typical mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from svclab.grading.course import Course
+from svclab.labs import LABS
+
+from .conftest import Graded, grade_all, reference, variant
+
+pytestmark = pytest.mark.live
+LAB = "clusterip"
+FULL = LABS[LAB].max_points
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
+    blank = nbformat.read(course.generate(LAB), as_version=4)
+    return grade_all(course, LAB, {
+        "reference": reference(LAB),
+        "blank": blank,
+        "wrong-target-port": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80"),
+        "wrong-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
+                                          "--type=NodePort"),
+        "name-typo": variant(LAB, expose="!kubectl expose deployment hello-world --name=hello-wrld --port=80 "
+                                         "--target-port=8080"),
+        "wrong-namespace": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 "
+                                               "--target-port=8080 -n default"),
+        "typed-ip": variant(LAB, cluster_ip='cluster_ip = "10.96.0.99"'),
+    }, tmp_path_factory.mktemp("submissions"))
+
+
+def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
+    assert graded["reference"].total == FULL, graded["reference"].messages
+
+
+def test_blank_notebook_gets_zero(graded: dict[str, Graded]) -> None:
+    assert graded["blank"].total == 0
+
+
+def test_wrong_target_port_loses_ports_and_reachability(graded: dict[str, Graded]) -> None:
+    g = graded["wrong-target-port"]
+    assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "cluster-ip": 1, "reachable": 0}
+    assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["ports"]
+
+
+def test_wrong_type_loses_only_the_type(graded: dict[str, Graded]) -> None:
+    g = graded["wrong-type"]
+    assert g.total == FULL - 1 and g.scores["type"] == 0
+    assert "has type NodePort; the task asks for ClusterIP" in g.messages["type"]
+
+
+def test_name_typo_names_what_was_found(graded: dict[str, Graded]) -> None:
+    g = graded["name-typo"]
+    assert g.total == 0
+    assert "no service named 'hello-world'" in g.messages["exists"]
+    assert "it has: hello-wrld" in g.messages["exists"]
+
+
+def test_wrong_namespace_gets_nothing_and_touches_nothing_outside(graded: dict[str, Graded]) -> None:
+    g = graded["wrong-namespace"]
+    assert g.total == 0
+    assert "it has none" in g.messages["exists"]
+
+
+def test_typed_ip_does_not_replay(graded: dict[str, Graded]) -> None:
+    g = graded["typed-ip"]
+    assert g.total == FULL - 1 and g.scores["cluster-ip"] == 0
+    assert "'10.96.0.99', which is not the cluster IP" in g.messages["cluster-ip"]
+
+
+def test_feedback_is_written_for_every_student(course: Course, graded: dict[str, Graded]) -> None:
+    pages = course.feedback(LAB)
+    assert {p.parent.parent.name for p in pages} >= set(graded)
+    text = next(p for p in pages if p.parent.parent.name == "wrong-type").read_text()
+    assert "the task asks for ClusterIP" in text
+
+
+def test_class_statistics_per_check(course: Course, graded: dict[str, Graded]) -> None:
+    stats = {s.check: s for s in course.stats(LAB)}
+    assert stats["type"].full_marks == sum(g.scores["type"] == 1 for g in graded.values())
+    assert stats["exists"].students >= len(graded)
+
+
+def test_regrading_gives_the_same_score(course: Course, graded: dict[str, Graded], tmp_path: Path) -> None:
+    again = grade_all(course, LAB, {"wrong-target-port": variant(
+        LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80")}, tmp_path)
+    assert again["wrong-target-port"].scores == graded["wrong-target-port"].scores
