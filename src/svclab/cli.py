@@ -92,6 +92,16 @@ def down() -> None:
 
 
 @app.command()
+def reset() -> None:
+    """Back to the course's starting state in seconds (the cluster is kept)."""
+    try:
+        removed = Cluster().reset(lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False))
+    except SvclabError as exc:
+        _fail(exc)
+    console.print(f"removed {len(removed)} objects; hello-world is back to 3 ready replicas")
+
+
+@app.command()
 def status() -> None:
     """Show the nodes, hello-world and the LoadBalancer pool."""
     try:
@@ -152,6 +162,91 @@ def lab(
         argv.append("--allow-root")
     console.print(f"JupyterLab on http://127.0.0.1:{port}/lab (kubeconfig {s.kubeconfig})")
     os.execve(argv[0], [a for a in argv if a], {**os.environ, **s.tool_env()})
+
+
+grade_app = typer.Typer(help="Instructor workflow: nbgrader on the live cluster.", no_args_is_help=True)
+app.add_typer(grade_app, name="grade")
+CourseRoot = Annotated[Optional[Path], typer.Option("--course", help="nbgrader course root (default: grader/).")]
+
+
+def _course(root: Path | None):  # noqa: ANN202 – Course is imported lazily (nbgrader is heavy)
+    from svclab.grading.course import Course
+
+    return Course(root)
+
+
+@grade_app.command("generate")
+def grade_generate(labs: list[str], course: CourseRoot = None) -> None:
+    """Student versions of the labs (solutions and hidden checks removed)."""
+    try:
+        for lab in labs:
+            console.print(f"{lab}: {_course(course).generate(lab)}")
+    except SvclabError as exc:
+        _fail(exc)
+
+
+@grade_app.command("submit")
+def grade_submit(student: str, lab: str, notebook: Path, course: CourseRoot = None) -> None:
+    """File a student's notebook as a submission (what `nbgrader collect` does)."""
+    try:
+        console.print(f"submitted {_course(course).submit(student, lab, notebook)}")
+    except SvclabError as exc:
+        _fail(exc)
+
+
+@grade_app.command("autograde")
+def grade_autograde(
+    lab: str,
+    students: Annotated[Optional[list[str]], typer.Option("--student", help="Only these (repeatable).")] = None,
+    parallel: Annotated[int, typer.Option(help="Submissions graded at once.")] = 2,
+    course: CourseRoot = None,
+) -> None:
+    """Replay every submission into its own fresh namespace and grade it."""
+    try:
+        c = _course(course)
+        todo = students or c.submitted_students(lab)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task(f"autograding {lab}", total=len(todo))
+
+            def report(student: str, error: str | None) -> None:
+                bar.advance(task)
+                if error:
+                    console.print(f"[red]{student}: {error}[/]")
+
+            results = c.autograde(lab, todo, parallel, report)
+        scores = c.scores(lab)
+    except SvclabError as exc:
+        _fail(exc)
+    table = Table("student", "points", box=None)
+    for student in sorted(results):
+        table.add_row(student, "error" if results[student] else f"{sum(scores.get(student, {}).values()):g}")
+    console.print(table)
+    if any(results.values()):
+        raise typer.Exit(1)
+
+
+@grade_app.command("feedback")
+def grade_feedback(lab: str, course: CourseRoot = None) -> None:
+    """HTML feedback for every graded submission."""
+    try:
+        for page in _course(course).feedback(lab):
+            console.print(str(page))
+    except SvclabError as exc:
+        _fail(exc)
+
+
+@grade_app.command("stats")
+def grade_stats(lab: str, course: CourseRoot = None) -> None:
+    """Per-check class statistics: mean points and full marks."""
+    try:
+        stats = _course(course).stats(lab)
+    except SvclabError as exc:
+        _fail(exc)
+    table = Table("check", "max", "mean", "full marks", box=None)
+    for s in stats:
+        table.add_row(s.check, f"{s.max_points:g}", f"{s.mean:.2f}", f"{s.full_marks}/{s.students}")
+    console.print(table)
 
 
 def _print_status(status: ClusterStatus) -> None:

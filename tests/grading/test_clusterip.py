@@ -86,6 +86,17 @@ def test_class_statistics_per_check(course: Course, graded: dict[str, Graded]) -
     assert stats["exists"].students >= len(graded)
 
 
+def test_nbgrader_validate_agrees_with_autograde(course: Course, tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    nbformat.write(reference(LAB), good)
+    nbformat.write(variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80"), bad)
+    assert "Success! Your notebook passes all the tests." in course.nbgrader("validate", str(good))
+    report = course.nbgrader("validate", str(bad))
+    assert "VALIDATION FAILED ON 2 CELL(S)" in report  # ports and the hidden reachability check
+    assert "CheckFailed: ports: Service hello-world forwards port 80 to targetPort 80" in report
+    assert "which cannot be converted to" not in report  # check cells show no value nbgrader could misread
+
+
 def test_regrading_gives_the_same_score(course: Course, graded: dict[str, Graded], tmp_path: Path) -> None:
     again = grade_all(course, LAB, {"wrong-target-port": variant(
         LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80")}, tmp_path)

@@ -213,6 +213,37 @@ class Cluster:
         self.kubectl.apply((self.settings.cluster_dir / "manifests/hello-world.yaml").read_text())
         self.kubectl("rollout", "status", "deployment/hello-world", "--timeout=180s", timeout=200)
 
+    # ---- reset -----------------------------------------------------------------
+    #: namespaces svclab creates for labs, grading, demos and tests carry one of these labels
+    COURSE_NAMESPACE_LABELS = ("svclab.dev/lab", "svclab.dev/grading", "svclab.dev/demo", "svclab.dev/test")
+
+    def reset(self, report: Report = _quiet) -> list[str]:
+        """Back to the course's starting state without recreating the cluster:
+        course namespaces deleted, `default` holding only hello-world (3 replicas).
+        Returns what was removed."""
+        removed: list[str] = []
+        for label in self.COURSE_NAMESPACE_LABELS:
+            names = self.kubectl("get", "namespaces", "-l", label, "-o", "name").split()
+            if names:
+                report("reset", f"deleting {len(names)} namespaces labelled {label}")
+                self.kubectl("delete", *names, "--wait=false")
+                removed += names
+        keep = {"service/kubernetes", "deployment.apps/hello-world"}
+        objects = self.kubectl("get", "services,deployments,statefulsets,daemonsets,jobs,pods", "-n", "default",
+                               "-o", "name").split()
+        bare = [o for o in objects if o not in keep and not o.startswith("pod/hello-world-")]
+        handmade = self.kubectl("get", "endpointslices", "-n", "default", "-o", "name", "-l",
+                                "endpointslice.kubernetes.io/managed-by!=endpointslice-controller.k8s.io").split()
+        endpoints = [e for e in self.kubectl("get", "endpoints", "-n", "default", "-o", "name").split()
+                     if e != "endpoints/kubernetes"]
+        for group in (bare, handmade, endpoints):
+            if group:
+                report("reset", f"deleting {len(group)} objects in default")
+                self.kubectl("delete", *group, "-n", "default", "--wait=false", "--ignore-not-found")
+                removed += group
+        self._deploy_hello_world(report)
+        return removed
+
     # ---- status / down --------------------------------------------------------
     def status(self) -> ClusterStatus:
         status = ClusterStatus(self.provider, str(self.settings.kubeconfig))

@@ -110,7 +110,7 @@ CLUSTERIP = LabSpec(
         CheckSpec("endpoints", 1, "it selects the 3 hello-world pods", endpoints_ready("hello-world", 3)),
         CheckSpec("cluster-ip", 1, "you found its cluster IP",
                   answer_equals("cluster_ip", _cluster_ip("hello-world"), "the cluster IP of Service hello-world")),
-        CheckSpec("reachable", 2, "a pod reaches http://hello-world", reachable_in_cluster("http://hello-world"),
+        CheckSpec("reachable", 2, "a pod reaches http://hello-world", reachable_in_cluster("http://hello-world", service="hello-world"),
                   hidden=True),
     ),
 )

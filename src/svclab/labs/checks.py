@@ -176,9 +176,14 @@ def _ready_endpoint_ips(ctx: Context, service: str) -> set[str]:
     }
 
 
-def reachable_in_cluster(url: str, expect: str = "Hello, world!", timeout: float = 20) -> CheckFn:
-    """A request from the namespace's toolbox pod to ``url`` answers with ``expect``."""
+def reachable_in_cluster(url: str, expect: str = "Hello, world!", timeout: float = 20,
+                         service: str | None = None) -> CheckFn:
+    """A request from the namespace's toolbox pod to ``url`` answers with ``expect``.
+    With ``service``, fail at once (no waiting) when that Service does not exist."""
     def check(ctx: Context) -> Verdict:
+        if service is not None and ctx.get("service", service) is None:
+            return _missing(ctx, "service", service)
+
         def probe() -> Verdict:
             ok, out = ctx.exec_probe(f"curl -sS -m 3 {url}")
             if ok and expect in out:

@@ -10,6 +10,7 @@ lab's, so plain `!kubectl …` commands land there and replay the same way."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import uuid
@@ -88,6 +89,8 @@ class Lab:
                 manifest = {"apiVersion": "v1", "kind": "Namespace",
                             "metadata": {"name": ns, "labels": {"svclab.dev/lab": self.spec.name}}}
                 self.kubectl.apply(yaml.safe_dump(manifest))
+            if self.mode == "validate":  # throwaway: gone when the validating kernel exits
+                atexit.register(self.kubectl, "delete", "namespace", *namespaces, "--wait=false")
             self._use_kubeconfig(self._namespaced_kubeconfig())
         for key in self.spec.setup:
             self.kubectl.apply(SETUP_MANIFESTS[key], "-n", self.namespace)
@@ -132,15 +135,15 @@ class Lab:
         points = spec.points if verdict.passed else 0
         return CheckResult(self.spec.name, name, points, spec.points, verdict.message, verdict.hint)
 
-    def check(self, name: str, **answers: object) -> CheckResult:
-        """The graded form: print the result when it passes, raise CheckFailed when not."""
+    def check(self, name: str, **answers: object) -> None:
+        """The graded form: print the result when it passes, raise CheckFailed when not.
+        Returns nothing: nbgrader would read a cell's value as partial credit."""
         result = self.run_check(name, **answers)
         if not result.passed:
             raise CheckFailed(f"{result.name}: {result.message}", result.hint or None)
         print(result)
-        return result
 
-    def check_all(self, **answers: object) -> list[CheckResult]:
+    def check_all(self, **answers: object) -> None:
         """The "check" button: every visible check, printed; nothing raised."""
         results = [self.run_check(c.name, **answers) for c in self.spec.checks if not c.hidden]
         for r in results:
@@ -148,7 +151,6 @@ class Lab:
         got = sum(r.points for r in results)
         total = sum(r.max_points for r in results)
         print(f"{got:g}/{total:g} points on the visible checks (autograde runs more)")
-        return results
 
     def apply(self, manifest: str) -> str:
         """kubectl apply a manifest in the lab namespace, with a clear error when invalid."""
