@@ -1,10 +1,13 @@
-"""The `svclab` command: up, down, status, doctor, bench."""
+"""The `svclab` command: cluster lifecycle, JupyterLab, and the instructor's grading workflow."""
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,29 +16,50 @@ from rich.table import Table
 
 from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
 from svclab.errors import SvclabError
+from svclab.settings import settings
+
+if TYPE_CHECKING:
+    from svclab.grading.course import Course
 
 app = typer.Typer(help="Kubernetes Services course: cluster, labs and grading.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
+grade_app = typer.Typer(help="Instructor workflow: nbgrader on the live cluster.", no_args_is_help=True)
+app.add_typer(grade_app, name="grade")
 console = Console()
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _fail(exc: SvclabError) -> None:
-    console.print(f"[bold red]error:[/] {exc.message}")
-    if exc.hint:
-        console.print(f"[yellow]hint:[/] {exc.hint}")
-    raise typer.Exit(1)
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Show an SvclabError as `error:` and `hint:` lines and exit 1 – never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SvclabError as exc:
+            console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+def _progress(*columns: object) -> Progress:
+    """A progress display that prints nothing when the output is not a terminal (CI logs)."""
+    return Progress(SpinnerColumn(), *columns, TimeElapsedColumn(), console=console,
+                    disable=not console.is_terminal)
 
 
 def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
-    """`Cluster.up` with a progress bar over its stages (plain lines in CI logs)."""
-    if not console.is_terminal:
-        return Cluster().up(kubeconfig, lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False))
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+    """`Cluster.up` with a progress bar over its stages, or plain lines in CI logs."""
+    with _progress(TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20),
+                   TextColumn("{task.description}")) as bar:
         task = bar.add_task("", total=len(STAGES), stage="")
 
         def report(stage: str, detail: str) -> None:
             bar.update(task, completed=STAGES.index(stage), stage=stage, description=detail[:90])
+            if not console.is_terminal:
+                console.print(f"[{stage}] {detail}", highlight=False, markup=False)
 
         status = Cluster().up(kubeconfig, report)
         bar.update(task, completed=len(STAGES), stage="done", description="cluster ready")
@@ -43,81 +67,70 @@ def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
 
 
 @app.command()
+@friendly
 def up(
     kubeconfig: Annotated[Optional[Path], typer.Option(help="Use this existing cluster instead of kind.")] = None,
 ) -> None:
     """Build the offline images (cached), create the kind cluster, deploy hello-world."""
-    try:
-        status = bring_up(kubeconfig)
-    except SvclabError as exc:
-        _fail(exc)
+    status = bring_up(kubeconfig)
     _print_status(status)
     if not status.healthy:
         raise typer.Exit(1)
 
 
 @app.command()
+@friendly
 def build() -> None:
     """Build (or verify) the offline images without touching the cluster."""
     from svclab.cluster.images import ImageBuilder
-    from svclab.settings import settings
 
     builder = ImageBuilder(settings())
-    try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, disable=not console.is_terminal) as bar:
-            task = bar.add_task("checking cached images")
+    with _progress(TextColumn("{task.description}")) as bar:
+        task = bar.add_task("checking cached images")
 
-            def report(step: object, line: str) -> None:
-                bar.update(task, description=line[:100])
-                if not console.is_terminal:
-                    console.print(line, highlight=False)
+        def report(step: object, line: str) -> None:
+            bar.update(task, description=line[:100])
+            if not console.is_terminal:
+                console.print(line, highlight=False, markup=False)
 
-            done = builder.build(lambda step, line: report(step, f"{step.title}: {line}"))
-    except SvclabError as exc:
-        _fail(exc)
+        done = builder.build(lambda step, line: report(step, f"{step.title}: {line}"))
     for name, seconds in done:
         console.print(f"built {name} in {seconds:.0f}s")
     console.print(f"node image: {builder.node_image}")
 
 
 @app.command()
+@friendly
 def down() -> None:
     """Delete the kind cluster (images stay cached)."""
-    try:
-        Cluster().down()
-    except SvclabError as exc:
-        _fail(exc)
+    Cluster().down()
     console.print("cluster deleted")
 
 
 @app.command()
+@friendly
 def reset() -> None:
     """Back to the course's starting state in seconds (the cluster is kept)."""
-    try:
-        removed = Cluster().reset(lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False))
-    except SvclabError as exc:
-        _fail(exc)
+    removed = Cluster().reset(lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False,
+                                                                   markup=False))
     console.print(f"removed {len(removed)} objects; hello-world is back to 3 ready replicas")
 
 
 @app.command()
+@friendly
 def status() -> None:
     """Show the nodes, hello-world and the LoadBalancer pool."""
-    try:
-        result = Cluster().status()
-    except SvclabError as exc:
-        _fail(exc)
+    result = Cluster().status()
     _print_status(result)
     if not result.healthy:
         raise typer.Exit(1)
 
 
 @app.command()
+@friendly
 def doctor() -> None:
     """Check every prerequisite and say how to fix what fails."""
     from svclab.cluster.doctor import run_checks
-    from svclab.settings import settings
 
     table = Table("check", "", "detail", "fix", box=None)
     checks = run_checks(settings())
@@ -129,72 +142,64 @@ def doctor() -> None:
 
 
 @app.command()
+@friendly
 def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
 ) -> None:
     """Time `up` to hello-world ready, and measure the cluster's memory."""
     from svclab.bench import bench_up
 
-    try:
-        bench_up(console, cold=cold)
-    except SvclabError as exc:
-        _fail(exc)
+    bench_up(console, cold=cold)
 
 
 @app.command()
+@friendly
 def lab(
     port: Annotated[int, typer.Option(help="Port of the JupyterLab server (on 127.0.0.1).")] = 8888,
     browser: Annotated[bool, typer.Option(help="Open a browser.")] = True,
 ) -> None:
     """Start JupyterLab on the course, with kubectl and the cluster's kubeconfig set."""
-    import os
-
-    from svclab.settings import settings
-
     s = settings()
-    repo = s.cluster_dir.parent
     jupyter = Path(sys.executable).with_name("jupyter")
-    argv = [str(jupyter), "lab", f"--ServerApp.root_dir={repo}", f"--port={port}", "--ip=127.0.0.1",
-            "course/index.ipynb" if (repo / "course/index.ipynb").exists() else ""]
+    argv = [str(jupyter), "lab", f"--ServerApp.root_dir={s.repo_dir}", f"--port={port}", "--ip=127.0.0.1"]
+    if (s.repo_dir / "course/index.ipynb").exists():
+        argv.append("course/index.ipynb")
     if not browser:
         argv.append("--no-browser")
     if os.geteuid() == 0:
         argv.append("--allow-root")
     console.print(f"JupyterLab on http://127.0.0.1:{port}/lab (kubeconfig {s.kubeconfig})")
-    os.execve(argv[0], [a for a in argv if a], {**os.environ, **s.tool_env()})
+    os.chdir(s.repo_dir)
+    os.execve(argv[0], argv, {**os.environ, **s.tool_env()})
 
 
-grade_app = typer.Typer(help="Instructor workflow: nbgrader on the live cluster.", no_args_is_help=True)
-app.add_typer(grade_app, name="grade")
+# ---- svclab grade … ------------------------------------------------------------------
 CourseRoot = Annotated[Optional[Path], typer.Option("--course", help="nbgrader course root (default: grader/).")]
 
 
-def _course(root: Path | None):  # noqa: ANN202 – Course is imported lazily (nbgrader is heavy)
-    from svclab.grading.course import Course
+def _course(root: Path | None) -> "Course":
+    from svclab.grading.course import Course  # nbgrader is heavy: import on use
 
     return Course(root)
 
 
 @grade_app.command("generate")
+@friendly
 def grade_generate(labs: list[str], course: CourseRoot = None) -> None:
     """Student versions of the labs (solutions and hidden checks removed)."""
-    try:
-        for lab in labs:
-            console.print(f"{lab}: {_course(course).generate(lab)}")
-    except SvclabError as exc:
-        _fail(exc)
+    for name in labs:
+        console.print(f"{name}: {_course(course).generate(name)}")
 
 
 @grade_app.command("submit")
+@friendly
 def grade_submit(student: str, lab: str, notebook: Path, course: CourseRoot = None) -> None:
     """File a student's notebook as a submission (what `nbgrader collect` does)."""
-    try:
-        console.print(f"submitted {_course(course).submit(student, lab, notebook)}")
-    except SvclabError as exc:
-        _fail(exc)
+    console.print(f"submitted {_course(course).submit(student, lab, notebook)}")
 
 
 @grade_app.command("autograde")
+@friendly
 def grade_autograde(
     lab: str,
     students: Annotated[Optional[list[str]], typer.Option("--student", help="Only these (repeatable).")] = None,
@@ -202,22 +207,18 @@ def grade_autograde(
     course: CourseRoot = None,
 ) -> None:
     """Replay every submission into its own fresh namespace and grade it."""
-    try:
-        c = _course(course)
-        todo = students or c.submitted_students(lab)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console) as bar:
-            task = bar.add_task(f"autograding {lab}", total=len(todo))
+    c = _course(course)
+    todo = students or c.submitted_students(lab)
+    with _progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
+        task = bar.add_task(f"autograding {lab}", total=len(todo))
 
-            def report(student: str, error: str | None) -> None:
-                bar.advance(task)
-                if error:
-                    console.print(f"[red]{student}: {error}[/]")
+        def report(student: str, error: str | None) -> None:
+            bar.advance(task)
+            if error:
+                console.print(f"[red]{student}:[/] {error}", highlight=False)
 
-            results = c.autograde(lab, todo, parallel, report)
-        scores = c.scores(lab)
-    except SvclabError as exc:
-        _fail(exc)
+        results = c.autograde(lab, todo, parallel, report)
+    scores = c.scores(lab)
     table = Table("student", "points", box=None)
     for student in sorted(results):
         table.add_row(student, "error" if results[student] else f"{sum(scores.get(student, {}).values()):g}")
@@ -227,24 +228,19 @@ def grade_autograde(
 
 
 @grade_app.command("feedback")
+@friendly
 def grade_feedback(lab: str, course: CourseRoot = None) -> None:
     """HTML feedback for every graded submission."""
-    try:
-        for page in _course(course).feedback(lab):
-            console.print(str(page))
-    except SvclabError as exc:
-        _fail(exc)
+    for page in _course(course).feedback(lab):
+        console.print(str(page))
 
 
 @grade_app.command("stats")
+@friendly
 def grade_stats(lab: str, course: CourseRoot = None) -> None:
     """Per-check class statistics: mean points and full marks."""
-    try:
-        stats = _course(course).stats(lab)
-    except SvclabError as exc:
-        _fail(exc)
     table = Table("check", "max", "mean", "full marks", box=None)
-    for s in stats:
+    for s in _course(course).stats(lab):
         table.add_row(s.check, f"{s.max_points:g}", f"{s.mean:.2f}", f"{s.full_marks}/{s.students}")
     console.print(table)
 

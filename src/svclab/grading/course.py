@@ -5,6 +5,7 @@ Every step is the real nbgrader, run in the course root (grader/ by default)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable
@@ -38,6 +39,10 @@ class Course:
         if not (self.root / "nbgrader_config.py").is_file():
             raise InvalidInput(f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
                                "use the repository's grader/ folder or a copy of its nbgrader_config.py")
+        # nbgrader runs `alembic`, `jupyter` and kubectl by name: this venv's and svclab's bins first.
+        path = os.environ.get("PATH", "").split(os.pathsep)
+        wanted = [str(Path(sys.executable).parent), str(settings().bin_dir)]
+        os.environ["PATH"] = os.pathsep.join(wanted + [p for p in path if p not in wanted])
 
     @classmethod
     def create(cls, root: Path) -> "Course":
@@ -49,10 +54,8 @@ class Course:
     def nbgrader(self, *args: str, timeout: float = 1800) -> str:
         """Run the nbgrader CLI of this venv in the course root."""
         exe = Path(sys.executable).with_name("nbgrader")
-        bin_path = f"{exe.parent}:{settings().bin_dir}"
         try:
-            result = runner.run([str(exe), *args], cwd=self.root, timeout=timeout,
-                                env={"PATH": f"{bin_path}:{_path()}"})
+            result = runner.run([str(exe), *args], cwd=self.root, timeout=timeout)
         except CommandFailed as exc:
             raise CommandFailed(exc.cmd, exc.returncode, exc.stderr,
                                 hint=f"nbgrader's log is above; the course root is {self.root}") from None
@@ -116,6 +119,7 @@ class Course:
 
     def scores(self, lab: str) -> dict[str, dict[str, float]]:
         """{student: {check name: points}} from the gradebook."""
+        _known(lab)
         result: dict[str, dict[str, float]] = {}
         with Gradebook(self._db_url()) as gb:
             for student in gb.students:
@@ -145,9 +149,3 @@ class Course:
 def _known(lab: str) -> None:
     if lab not in LABS:
         raise InvalidInput(f"there is no lab {lab!r}", f"labs: {', '.join(sorted(LABS))}")
-
-
-def _path() -> str:
-    import os
-
-    return os.environ.get("PATH", "")
