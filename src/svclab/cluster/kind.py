@@ -84,12 +84,19 @@ class Cluster:
         ensure_engine()
         report("images", "checking cached images")
         self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
-        if not self._kind_exists():
-            self._create(report)
-        else:
+        if self._kind_exists():
             report("cluster", f"kind cluster {CLUSTER_NAME!r} exists")
             self._start_stopped_nodes()
             self._export_kubeconfig()
+            try:
+                self._wait_nodes(report, timeout=180)
+            except ClusterError as exc:
+                # e.g. after a host restart that kind could not recover from: images are cached,
+                # so a new cluster is a minute away.
+                report("cluster", f"the existing cluster is unhealthy ({exc.message}); recreating it")
+                self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
+        if not self._kind_exists():
+            self._create(report)
         self._save_state("kind")
         self._wait_nodes(report)
         self._load_images(report)
