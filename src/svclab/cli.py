@@ -145,11 +145,15 @@ def doctor() -> None:
 @friendly
 def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
+    grading: Annotated[bool, typer.Option(help="Time autograde instead: every lab once, then a class of 20.")] = False,
 ) -> None:
-    """Time `up` to hello-world ready, and measure the cluster's memory."""
-    from svclab.bench import bench_up
+    """Time `up` to hello-world ready and measure the cluster's memory (or time autograde)."""
+    from svclab.bench import bench_grading, bench_up
 
-    bench_up(console, cold=cold)
+    if grading:
+        bench_grading(console)
+    else:
+        bench_up(console, cold=cold)
 
 
 @app.command()
