@@ -17,6 +17,8 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v iptables >/dev/null || need+=(iptables)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# the real-browser JupyterLab test drives Debian's chromium (never a downloaded browser)
+command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   apt-get update -qq

@@ -39,3 +39,15 @@ def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
         yield name
     finally:
         cluster("delete", "namespace", name, "--wait=false")
+
+
+@pytest.fixture
+def hello_world(cluster: Kubectl, namespace: str) -> str:
+    """The course's hello-world Deployment (3 replicas, its labels and readiness probe) in the
+    test's namespace, rolled out; returns the namespace."""
+    from svclab.settings import settings
+
+    manifest = (settings().cluster_dir / "manifests" / "hello-world.yaml").read_text()
+    cluster.apply(manifest.replace("namespace: default", f"namespace: {namespace}"))
+    cluster("rollout", "status", "deployment/hello-world", "-n", namespace, "--timeout=120s", timeout=150)
+    return namespace

@@ -1,0 +1,196 @@
+"""kube-proxy internals: the iptables NAT chains it writes for one Service on one node,
+KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-… → DNAT, with the random-choice probabilities."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from svclab.errors import ClusterError, InvalidInput
+from svclab.kube import kube, poll
+
+ENTRY_CHAINS = ("KUBE-SERVICES", "KUBE-NODEPORTS")
+_SERVICE_COMMENT = re.compile(r"^(?P<ns>[^/\s]+)/(?P<svc>[^:\s]+)(?::(?P<port>[^\s]+))?(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``-A CHAIN …`` line of iptables-save."""
+
+    chain: str
+    args: tuple[str, ...]
+
+    def option(self, flag: str) -> str | None:
+        """The value after ``flag`` (``-d``, ``--dport``, ``--probability`` …)."""
+        for i, arg in enumerate(self.args[:-1]):
+            if arg == flag:
+                return self.args[i + 1]
+        return None
+
+    @property
+    def target(self) -> str | None:
+        return self.option("-j")
+
+    @property
+    def comment(self) -> str:
+        return self.option("--comment") or ""
+
+    @property
+    def negated_source(self) -> bool:
+        return "!" in self.args and self.args[self.args.index("!") + 1] == "-s"
+
+
+def parse_nat_table(text: str) -> dict[str, list[Rule]]:
+    """The rules of iptables-save's ``*nat`` table, by chain, in order."""
+    chains: dict[str, list[Rule]] = {}
+    table = None
+    for line in text.splitlines():
+        if line.startswith("*"):
+            table = line[1:].strip()
+        elif table == "nat" and line.startswith(":"):
+            chains.setdefault(line[1:].split()[0], [])
+        elif table == "nat" and line.startswith("-A "):
+            args = shlex.split(line)
+            chains.setdefault(args[1], []).append(Rule(args[1], tuple(args[2:])))
+    return chains
+
+
+@dataclass(frozen=True)
+class EntryRule:
+    """Where packets for the Service leave a generic chain for the Service's own chain."""
+
+    chain: str
+    match: str
+    jump: str
+
+
+@dataclass(frozen=True)
+class EndpointRule:
+    """One KUBE-SEP chain: chosen with ``probability`` among those left, ``share`` of all new connections."""
+
+    service_chain: str
+    port: str | None
+    chain: str
+    endpoint: str
+    probability: float
+    share: float
+
+
+@dataclass(frozen=True)
+class ServiceChains:
+    service: str
+    namespace: str
+    node: str
+    entries: tuple[EntryRule, ...]
+    endpoints: tuple[EndpointRule, ...]
+
+    @property
+    def service_chains(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.service_chain for e in self.endpoints)) or tuple(
+            dict.fromkeys(e.jump for e in self.entries if e.jump.startswith(("KUBE-SVC-", "KUBE-SVL-"))))
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(chain, match, jump, probability, share) for a readable table."""
+        table = [(e.chain, e.match, e.jump, "", "") for e in self.entries]
+        for e in self.endpoints:
+            label = f"→ {e.endpoint}" + (f" ({e.port})" if e.port else "")
+            table.append((e.service_chain, label, e.chain, f"{e.probability:.4f}", f"{e.share:.1%}"))
+        return table
+
+
+def _port_of(rule: Rule, service: str, namespace: str) -> str | None:
+    """The port name when the rule's comment names ns/service (``""`` if unnamed), else None."""
+    found = _SERVICE_COMMENT.match(rule.comment)
+    if found and found["ns"] == namespace and found["svc"] == service:
+        return found["port"] or ""
+    return None
+
+
+def _describe_entry(rule: Rule) -> str:
+    proto = rule.option("-p") or ""
+    port = rule.option("--dport") or ""
+    dest = (rule.option("-d") or "").removesuffix("/32")
+    if rule.chain == "KUBE-NODEPORTS":
+        where = " from 127.0.0.0/8" if dest == "127.0.0.0/8" else ""
+        return f"node port {port}/{proto}{where}"
+    kind = rule.comment.split(" ", 1)[1] if " " in rule.comment else ""
+    return f"{dest}:{port}/{proto} ({kind})" if kind else f"{dest}:{port}/{proto}"
+
+
+def service_chains_from(text: str, service: str, namespace: str = "default", node: str = "") -> ServiceChains:
+    """Pick the Service's rules out of ``iptables-save -t nat`` text."""
+    chains = parse_nat_table(text)
+    entries = [EntryRule(r.chain, _describe_entry(r), r.target or "")
+               for name in ENTRY_CHAINS for r in chains.get(name, [])
+               if _port_of(r, service, namespace) is not None and (r.target or "").startswith("KUBE-")]
+    # KUBE-EXT / KUBE-FW chains lead on to the service chain
+    service_chain_names: list[str] = []
+    todo = [e.jump for e in entries]
+    while todo:
+        chain = todo.pop(0)
+        if chain.startswith(("KUBE-SVC-", "KUBE-SVL-")):
+            if chain not in service_chain_names:
+                service_chain_names.append(chain)
+        elif chain.startswith(("KUBE-EXT-", "KUBE-FW-")):
+            todo += [r.target for r in chains.get(chain, []) if r.target and r.target.startswith("KUBE-")]
+    endpoints = []
+    for svc_chain in service_chain_names:
+        left = 1.0
+        for r in chains.get(svc_chain, []):
+            if not (r.target or "").startswith("KUBE-SEP-"):
+                continue
+            probability = float(r.option("--probability") or 1.0)
+            port = _port_of(r, service, namespace)
+            endpoints.append(EndpointRule(svc_chain, port or None, r.target or "",
+                                          _dnat_target(chains, r), probability, left * probability))
+            left *= 1 - probability
+    return ServiceChains(service, namespace, node, tuple(entries), tuple(endpoints))
+
+
+def _dnat_target(chains: dict[str, list[Rule]], jump: Rule) -> str:
+    for r in chains.get(jump.target or "", []):
+        if r.target == "DNAT":
+            return r.option("--to-destination") or "?"
+    return jump.comment.rsplit("-> ", 1)[-1] if "-> " in jump.comment else "?"
+
+
+def nodes() -> list[str]:
+    k = kube()
+    return sorted(n.metadata.name for n in k.call("list Nodes", k.core.list_node).items)
+
+
+def iptables_nat(node: str) -> str:
+    """``iptables-save -t nat`` on ``node``, run in that node's kube-proxy pod (host network)."""
+    k = kube()
+    pods = k.call("list kube-proxy Pods", k.core.list_namespaced_pod, "kube-system",
+                  label_selector="k8s-app=kube-proxy", field_selector=f"spec.nodeName={node}").items
+    if not pods:
+        known = nodes()
+        if node not in known:
+            raise InvalidInput(f"there is no node {node!r}", f"nodes: {', '.join(known)}")
+        raise ClusterError(f"no kube-proxy pod runs on node {node}",
+                           "`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide`")
+    result = k.exec(pods[0].metadata.name, "kube-system", ["iptables-save", "-t", "nat"])
+    if result.returncode != 0:
+        raise ClusterError(f"iptables-save failed on {node}: {result.stderr.strip()[:300]}",
+                           "kube-proxy must run in iptables mode for this view")
+    return result.stdout
+
+
+def service_chains(service: str, namespace: str = "default", node: str | None = None) -> ServiceChains:
+    """The NAT chains kube-proxy programmed for a Service on ``node`` (default: the first node)."""
+    node = node or nodes()[0]
+    if kube().service(service, namespace) is None:
+        raise InvalidInput(f"there is no Service {service!r} in namespace {namespace!r}")
+    return service_chains_from(iptables_nat(node), service, namespace, node)
+
+
+def wait_for_chains(service: str, namespace: str = "default", node: str | None = None,
+                    endpoints: int = 1, timeout: float = 30) -> ServiceChains:
+    """Poll until kube-proxy has written ``endpoints`` KUBE-SEP rules for the Service."""
+    def written() -> ServiceChains | None:
+        chains = service_chains(service, namespace, node)
+        return chains if len(chains.endpoints) == endpoints else None
+
+    return poll(written, timeout=timeout, what=f"kube-proxy to write {endpoints} endpoint rules for {service}")
