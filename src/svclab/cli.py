@@ -146,12 +146,17 @@ def doctor() -> None:
 def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
     grading: Annotated[bool, typer.Option(help="Time autograde instead: every lab once, then a class of 20.")] = False,
+    widgets: Annotated[bool, typer.Option(help="Time warm DNS lookups and Endpoints refreshes instead.")] = False,
 ) -> None:
-    """Time `up` to hello-world ready and measure the cluster's memory (or time autograde)."""
+    """Time `up` to hello-world ready and the cluster's memory; or autograde; or the widgets."""
     from svclab.bench import bench_grading, bench_up
 
     if grading:
         bench_grading(console)
+    elif widgets:
+        from svclab.bench_library import bench_widgets
+
+        bench_widgets()
     else:
         bench_up(console, cold=cold)
 
