@@ -10,7 +10,7 @@ from pathlib import Path
 
 CLUSTER_NAME = "svclab"
 #: NodePorts the course uses; each one is published on 127.0.0.1 by the control-plane node.
-NODE_PORT_RANGE = range(30000, 30020)
+NODE_PORT_RANGE = range(30000, 30050)
 
 
 def _home_dir(env: str, xdg: str, default: str) -> Path:

@@ -215,7 +215,7 @@ def test_expose_overrides_what_kubectl_has_no_flag_for() -> None:
     ({"port": 70000}, "port 70000 is out of range"),
     ({"target_port": 65536}, "target port 65536 is out of range"),
     ({"target_port": "Not_A_Name"}, "neither a number nor a port name"),
-    ({"type": "NodePort", "node_port": 31000}, "outside this cluster's range 30000-30019"),
+    ({"type": "NodePort", "node_port": 31000}, "outside this cluster's range 30000-30049"),
     ({"type": "NodePort", "node_port": 80}, "outside this cluster's range"),
     ({"node_port": 30001}, "needs type NodePort or LoadBalancer"),
     ({"type": "ExternalName"}, "cannot make a Service of type 'ExternalName'"),

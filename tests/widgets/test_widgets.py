@@ -22,7 +22,7 @@ def test_expose_builder_previews_refuses_and_applies(cluster: Kubectl, hello_wor
     assert "targetPort: 8080" in b.text and b.error is None
     b.type.value = "NodePort"
     b.node_port.value = "31000"
-    assert "outside this cluster's range 30000-30019" in b.text and "hint:" in b.text
+    assert "outside this cluster's range 30000-30049" in b.text and "hint:" in b.text
     assert "kubectl expose" not in b.text  # a refused plan is not shown as if it were valid
     b.node_port.value = ""
     b.name.value = "web"

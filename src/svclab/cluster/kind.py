@@ -3,6 +3,7 @@ kubeconfig), with MetalLB and the hello-world Deployment."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import time
@@ -67,13 +68,14 @@ class Cluster:
 
     @property
     def provider(self) -> str:
-        if self._state_file.exists():
-            return json.loads(self._state_file.read_text()).get("provider", "none")
-        return "none"
+        return self._state().get("provider", "none")
 
-    def _save_state(self, provider: str) -> None:
+    def _state(self) -> dict[str, str]:
+        return json.loads(self._state_file.read_text()) if self._state_file.exists() else {}
+
+    def _save_state(self, provider: str, **extra: str) -> None:
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
-        self._state_file.write_text(json.dumps({"provider": provider}))
+        self._state_file.write_text(json.dumps({**self._state(), "provider": provider, **extra}))
 
     # ---- up -----------------------------------------------------------------
     def up(self, kubeconfig: Path | None = None, report: Report = _quiet) -> ClusterStatus:
@@ -84,6 +86,10 @@ class Cluster:
         ensure_engine()
         report("images", "checking cached images")
         self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
+        config = kind_config(self.images.node_image)
+        if self._kind_exists() and self._state().get("kind_config") != _digest(config):
+            report("cluster", "the cluster was made from another node image or configuration; recreating it")
+            self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
         if self._kind_exists():
             report("cluster", f"kind cluster {CLUSTER_NAME!r} exists")
             self._start_stopped_nodes()
@@ -96,8 +102,8 @@ class Cluster:
                 report("cluster", f"the existing cluster is unhealthy ({exc.message}); recreating it")
                 self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
         if not self._kind_exists():
-            self._create(report)
-        self._save_state("kind")
+            self._create(config, report)
+        self._save_state("kind", kind_config=_digest(config))
         self._wait_nodes(report)
         self._load_images(report)
         self._install_metallb(report)
@@ -133,10 +139,10 @@ class Cluster:
     def node_containers(self) -> list[str]:
         return self._kind("get", "nodes", "--name", CLUSTER_NAME).split()
 
-    def _create(self, report: Report) -> None:
+    def _create(self, config_text: str, report: Report) -> None:
         s = self.settings
         config = s.cache_dir / "kind-config.yaml"
-        config.write_text(kind_config(self.images.node_image))
+        config.write_text(config_text)
         s.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
         kind = runner.which("kind", [s.bin_dir]) or "kind"
         report("cluster", "creating kind cluster (1 control plane, 2 workers)")
@@ -297,6 +303,10 @@ def _node(item: dict) -> Node:
     conditions = {c["type"]: c["status"] for c in item["status"].get("conditions", [])}
     addresses = {a["type"]: a["address"] for a in item["status"].get("addresses", [])}
     return Node(item["metadata"]["name"], roles, conditions.get("Ready") == "True", addresses.get("InternalIP", ""))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def kind_config(node_image: str) -> str:

@@ -10,7 +10,7 @@ import ipywidgets as w
 
 from svclab import discovery, kubeproxy, services, traffic
 from svclab.errors import InvalidInput
-from svclab.services import ServiceView
+from svclab.services import NODE_PORTS, ServiceView
 from svclab.widgets import render
 from svclab.widgets.base import View, options, row
 
@@ -62,7 +62,7 @@ class ExposeBuilder(View):
     def _plan(self) -> services.ServicePlan:
         node_port = _optional_port(self.node_port.value)
         if isinstance(node_port, str):
-            raise InvalidInput(f"node port {node_port!r} is not a number", "leave it empty or give 30000-30019")
+            raise InvalidInput(f"node port {node_port!r} is not a number", f"leave it empty or give {NODE_PORTS}")
         return services.plan_expose(self.deployment.value, self.port.value, _optional_port(self.target_port.value),
                                     self.type.value, self.name.value.strip() or None, node_port,
                                     namespace=self.namespace)
