@@ -66,3 +66,12 @@ def test_versions_are_read_from_versions_env(tmp_path: Path) -> None:
 def test_real_versions_pin_kubernetes_1_34() -> None:
     # 1.35+ refuses cgroup v1 hosts by default; the course machines are cgroup v1.
     assert Settings().kubernetes_version.startswith("v1.34.")
+
+
+def test_service_subnet_matches_the_cni_manifest() -> None:
+    from svclab.cluster.kind import SERVICE_SUBNET
+
+    config = yaml.safe_load(kind_config("img"))
+    assert config["networking"]["serviceSubnet"] == SERVICE_SUBNET
+    manifest = (Settings().cluster_dir / "node/default-cni.yaml").read_text()
+    assert f"name: SERVICE_SUBNET\n              value: {SERVICE_SUBNET}" in manifest

@@ -62,8 +62,10 @@ type reconciler struct {
 
 // reconcile performs one round.
 func (r *reconciler) reconcile(ctx context.Context) {
-	if err := r.ensureMasquerade(ctx); err != nil {
-		r.errs.Printf("masquerade: %v", err)
+	for _, rule := range wantedRules(r.cfg) {
+		if err := r.ensureRule(ctx, rule); err != nil {
+			r.errs.Printf("iptables %s: %v", rule.comment, err)
+		}
 	}
 	nodes, err := r.api.listNodes(ctx)
 	if err != nil {
@@ -110,20 +112,20 @@ func (r *reconciler) ensureRoute(ctx context.Context, rt route) error {
 	return nil
 }
 
-// ensureMasquerade appends the masquerade rule if "iptables -C" says it is
-// missing (exit status 1); other failures are returned as errors.
-func (r *reconciler) ensureMasquerade(ctx context.Context) error {
-	_, err := r.run(ctx, "iptables", masqArgs("-C", r.cfg.podSubnet)...)
+// ensureRule adds the rule if "iptables -C" says it is missing (exit status 1);
+// other failures are returned as errors.
+func (r *reconciler) ensureRule(ctx context.Context, rule iptablesRule) error {
+	_, err := r.run(ctx, "iptables", rule.args("-C")...)
 	var ee *exitError
 	if err == nil {
 		return nil
 	} else if !errors.As(err, &ee) || ee.Code != 1 {
 		return err
 	}
-	if _, err := r.run(ctx, "iptables", masqArgs("-A", r.cfg.podSubnet)...); err != nil {
+	if _, err := r.run(ctx, "iptables", rule.args(rule.addOp())...); err != nil {
 		return err
 	}
-	r.info.Printf("added iptables masquerade rule for %s", r.cfg.podSubnet)
+	r.info.Printf("added iptables rule: %s", rule.comment)
 	return nil
 }
 

@@ -51,8 +51,9 @@ type fakeLister struct {
 func (f fakeLister) listNodes(context.Context) ([]node, error) { return f.nodes, f.err }
 
 var (
-	masqCheck  = "iptables " + strings.Join(masqArgs("-C", netip.MustParsePrefix("10.244.0.0/16")), " ")
-	masqAppend = "iptables " + strings.Join(masqArgs("-A", netip.MustParsePrefix("10.244.0.0/16")), " ")
+	masqRule   = wantedRules(config{podSubnet: netip.MustParsePrefix("10.244.0.0/16")})[0]
+	masqCheck  = "iptables " + strings.Join(masqRule.args("-C"), " ")
+	masqAppend = "iptables " + strings.Join(masqRule.args("-A"), " ")
 )
 
 func newTestReconciler(t *testing.T, nodes []node, answers map[string]fakeAnswer) (*reconciler, *fakeRunner) {

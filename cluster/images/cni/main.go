@@ -30,10 +30,11 @@ const (
 
 // config is the daemon's configuration, read from the environment.
 type config struct {
-	nodeName  string
-	podSubnet netip.Prefix
-	apiURL    string
-	confDir   string
+	nodeName      string
+	podSubnet     netip.Prefix
+	serviceSubnet netip.Prefix // optional: reject traffic to it that kube-proxy did not DNAT
+	apiURL        string
+	confDir       string
 }
 
 // configFromEnv reads and validates the configuration.
@@ -50,6 +51,13 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("POD_SUBNET %q is not an IPv4 CIDR", getenv("POD_SUBNET"))
 	}
 	c.podSubnet = p.Masked()
+	if v := getenv("SERVICE_SUBNET"); v != "" {
+		s, err := netip.ParsePrefix(v)
+		if err != nil || !s.Addr().Is4() {
+			return c, fmt.Errorf("SERVICE_SUBNET %q is not an IPv4 CIDR", v)
+		}
+		c.serviceSubnet = s.Masked()
+	}
 	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
 	if host == "" || port == "" {
 		return c, fmt.Errorf("KUBERNETES_SERVICE_HOST/PORT are not set (not running in a pod?)")

@@ -13,6 +13,9 @@ const defaultMTU = 1500
 // masqComment tags the masquerade rule so it can be found again.
 const masqComment = "svclab-cni masquerade"
 
+// rejectComment tags the rules that reject untranslated Service traffic.
+const rejectComment = "svclab-cni reject unserved service ports"
+
 // route is a route to another node's pod range.
 type route struct {
 	Dst netip.Prefix
@@ -95,10 +98,44 @@ func routeOK(out string, via netip.Addr) bool {
 	return false
 }
 
-// masqArgs returns the iptables arguments to check ("-C") or append ("-A")
-// the masquerade rule for traffic from the pod subnet to outside it.
-func masqArgs(op string, podSubnet netip.Prefix) []string {
-	s := podSubnet.String()
-	return []string{"-w", "5", "-t", "nat", op, "POSTROUTING", "-s", s, "!", "-d", s,
-		"-m", "comment", "--comment", masqComment, "-j", "MASQUERADE"}
+// iptablesRule is one rule the daemon keeps in place.
+type iptablesRule struct {
+	table, chain string
+	match        []string
+	comment      string
+	target       []string
+	first        bool // insert at the top of the chain instead of appending
+}
+
+func (r iptablesRule) addOp() string {
+	if r.first {
+		return "-I"
+	}
+	return "-A"
+}
+
+// args returns the iptables arguments for op: "-C" (check), "-A" or "-I".
+func (r iptablesRule) args(op string) []string {
+	args := []string{"-w", "5", "-t", r.table, op, r.chain}
+	args = append(args, r.match...)
+	args = append(args, "-m", "comment", "--comment", r.comment)
+	return append(args, r.target...)
+}
+
+// wantedRules: masquerade for pod traffic leaving the pod network and, with a
+// service subnet, a reject for traffic to a Service IP that kube-proxy did not
+// translate (a port the Service does not serve): it fails at once instead of
+// being routed out of the cluster.
+func wantedRules(c config) []iptablesRule {
+	s := c.podSubnet.String()
+	rules := []iptablesRule{{table: "nat", chain: "POSTROUTING", match: []string{"-s", s, "!", "-d", s},
+		comment: masqComment, target: []string{"-j", "MASQUERADE"}}}
+	if c.serviceSubnet.IsValid() {
+		for _, chain := range []string{"FORWARD", "OUTPUT"} {
+			rules = append(rules, iptablesRule{table: "filter", chain: chain,
+				match: []string{"-d", c.serviceSubnet.String()}, comment: rejectComment,
+				target: []string{"-j", "REJECT"}, first: true})
+		}
+	}
+	return rules
 }

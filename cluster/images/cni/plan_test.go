@@ -221,11 +221,42 @@ func TestRouteOK(t *testing.T) {
 	}
 }
 
-func TestMasqArgs(t *testing.T) {
-	got := masqArgs("-C", netip.MustParsePrefix("10.244.0.0/16"))
+func TestWantedRules(t *testing.T) {
+	pods := netip.MustParsePrefix("10.244.0.0/16")
+	rules := wantedRules(config{podSubnet: pods})
+	if len(rules) != 1 {
+		t.Fatalf("without a service subnet: %d rules, want only the masquerade", len(rules))
+	}
+	got := rules[0].args("-C")
 	want := []string{"-w", "5", "-t", "nat", "-C", "POSTROUTING", "-s", "10.244.0.0/16", "!", "-d", "10.244.0.0/16",
 		"-m", "comment", "--comment", "svclab-cni masquerade", "-j", "MASQUERADE"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("masqArgs = %q\nwant %q", got, want)
+	if !reflect.DeepEqual(got, want) || rules[0].addOp() != "-A" {
+		t.Errorf("masquerade = %q (%s)\nwant %q (-A)", got, rules[0].addOp(), want)
+	}
+	rules = wantedRules(config{podSubnet: pods, serviceSubnet: netip.MustParsePrefix("10.96.0.0/16")})
+	if len(rules) != 3 {
+		t.Fatalf("with a service subnet: %d rules, want 3", len(rules))
+	}
+	for i, chain := range []string{"FORWARD", "OUTPUT"} {
+		r := rules[i+1]
+		got := r.args(r.addOp())
+		want := []string{"-w", "5", "-t", "filter", "-I", chain, "-d", "10.96.0.0/16",
+			"-m", "comment", "--comment", "svclab-cni reject unserved service ports", "-j", "REJECT"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s rule = %q\nwant %q", chain, got, want)
+		}
+	}
+}
+
+func TestServiceSubnetFromEnv(t *testing.T) {
+	env := map[string]string{"NODE_NAME": "n", "POD_SUBNET": "10.244.0.0/16", "SERVICE_SUBNET": "10.96.0.0/16",
+		"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+	c, err := configFromEnv(func(k string) string { return env[k] })
+	if err != nil || c.serviceSubnet.String() != "10.96.0.0/16" {
+		t.Fatalf("serviceSubnet = %v, err %v", c.serviceSubnet, err)
+	}
+	env["SERVICE_SUBNET"] = "nonsense"
+	if _, err := configFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Error("a bad SERVICE_SUBNET was accepted")
 	}
 }

@@ -305,6 +305,9 @@ def _node(item: dict) -> Node:
     return Node(item["metadata"]["name"], roles, conditions.get("Ready") == "True", addresses.get("InternalIP", ""))
 
 
+SERVICE_SUBNET = "10.96.0.0/16"
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -320,7 +323,8 @@ def kind_config(node_image: str) -> str:
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": CLUSTER_NAME,
-        "networking": {"kubeProxyMode": "iptables"},
+        # the service subnet is also written into cluster/node/default-cni.yaml (svclab-cni)
+        "networking": {"kubeProxyMode": "iptables", "serviceSubnet": SERVICE_SUBNET},
         "nodes": [
             {
                 "role": "control-plane",
