@@ -4,6 +4,7 @@ its graded checks (data plus the primitives of svclab.labs.checks)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from svclab.labs.checks import (
     PROBE_POD,
@@ -37,7 +38,12 @@ class LabSpec:
     checks: tuple[CheckSpec, ...]
     setup: tuple[str, ...] = ("hello-world", "probe")  # keys of SETUP_MANIFESTS
     other_namespace: bool = False  # a second namespace for cross-namespace tasks
+    other_setup: tuple[str, ...] = ()  # keys of SETUP_MANIFESTS created in the second namespace
+    repair: tuple[str, ...] = ()  # keys of SETUP_MANIFESTS the student repairs: created once, never re-applied
     exclusive: bool = False  # uses cluster-wide resources (a fixed NodePort): grade one at a time
+    # RBAC rules the grading service account needs beyond the `admin` ClusterRole, which may
+    # not write Endpoints or EndpointSlices (a selector-less Service needs them)
+    grading_rules: tuple[dict[str, Any], ...] = ()
 
     def check(self, name: str) -> CheckSpec:
         for c in self.checks:
@@ -89,6 +95,19 @@ spec:
       command: [sleep, infinity]
       resources: {{requests: {{cpu: 5m, memory: 10Mi}}, limits: {{memory: 64Mi}}}}
 """,
+    # The debugging lab's broken Service: a typo in its selector, and the wrong targetPort.
+    "broken-web": """
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  selector: {run: hello-wrold}
+  ports:
+    - port: 80
+      targetPort: 80
+""",
 }
 
 
@@ -116,3 +135,9 @@ CLUSTERIP = LabSpec(
 )
 
 LABS: dict[str, LabSpec] = {lab.name: lab for lab in (CLUSTERIP,)}
+
+# Labs defined in their own modules; they import the dataclasses above, so they are registered last.
+from svclab.labs import exposure  # noqa: E402
+LABS.update((lab.name, lab) for lab in exposure.LABS)
+from svclab.labs import discovery_labs  # noqa: E402
+LABS.update((lab.name, lab) for lab in discovery_labs.LABS)

@@ -130,9 +130,10 @@ def service_port(name: str, port: int, target_port: int | str, port_name: str | 
                                   f"the task asks for {port_name!r}",
                            f"name the port: ports[].name: {port_name}")
         if node_port is not None and match.get("nodePort") != node_port:
-            return Verdict(False, f"port {port} of Service {name} has nodePort {match.get('nodePort')}; "
-                                  f"the task asks for {node_port}",
-                           f"set ports[].nodePort: {node_port}")
+            found = (f"has nodePort {match['nodePort']}" if match.get("nodePort")
+                     else f"has no nodePort (a {svc['spec']['type']} Service opens none)")
+            return Verdict(False, f"port {port} of Service {name} {found}; the task asks for nodePort {node_port}",
+                           f"set ports[].nodePort: {node_port} (without it Kubernetes picks a free one)")
         return Verdict(True, f"Service {name} forwards port {port} to targetPort {target_port}")
     return check
 
@@ -205,10 +206,12 @@ def reachable_from_host(url_of: Callable[[Context], str | None], expect: str = "
                 return Verdict(False, "the Service has no address reachable from this machine yet",
                                "a NodePort or LoadBalancer Service is needed")
             try:
-                with urllib.request.urlopen(url, timeout=3) as reply:
+                # never through an HTTP proxy from the environment: the address is the cluster's own
+                with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=3) as reply:
                     body = reply.read().decode(errors="replace")
             except (urllib.error.URLError, OSError) as exc:
-                return Verdict(False, f"{url} did not answer from this machine ({exc})",
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                return Verdict(False, f"{url} did not answer from this machine ({reason})",
                                "check the Service's type, ports and selector")
             if expect not in body:
                 return Verdict(False, f"{url} answered without '{expect}'")
@@ -217,16 +220,30 @@ def reachable_from_host(url_of: Callable[[Context], str | None], expect: str = "
     return check
 
 
-def answer_equals(key: str, expected_of: Callable[[Context], Any], what: str) -> CheckFn:
+def answer_equals(key: str, expected_of: Callable[[Context], Any], what: str,
+                  hint: str = "look it up with kubectl") -> CheckFn:
     """A value the student computed in the notebook (passed to lab.check) is right."""
     def check(ctx: Context) -> Verdict:
         if ctx.answers.get(key) is None:
-            return Verdict(False, f"no answer given for {key}", f"pass it: lab.check(..., {key}=...)")
+            return Verdict(False, f"no answer: the variable {key} is not set",
+                           f"set {key} in its task cell (the check cell passes it on), then run the check again")
         expected = expected_of(ctx)
         given = ctx.answers[key]
         if isinstance(given, list) and len(given) == 1:  # `x = !kubectl …` gives a list of lines
             given = given[0]
+        if isinstance(given, list) and not given:
+            return Verdict(False, f"{key} is empty: the command that set it printed nothing",
+                           f"run that command on its own and look at what it prints; {hint}")
         if str(given).strip() != str(expected):
-            return Verdict(False, f"{key} is {given!r}, which is not {what}", f"look it up with kubectl")
+            return Verdict(False, f"{key} is {given!r}, which is not {what}", hint)
         return Verdict(True, f"{key} is {what}")
+    return check
+
+
+def with_hint(fn: CheckFn, hint: str) -> CheckFn:
+    """``fn`` with the hint its failures show replaced by one that fits the lab's task
+    (e.g. "kubectl patch …" where the Service already exists and must be repaired)."""
+    def check(ctx: Context) -> Verdict:
+        verdict = fn(ctx)
+        return verdict if verdict.passed else Verdict(False, verdict.message, hint)
     return check

@@ -22,7 +22,7 @@ import yaml
 from svclab.errors import CheckFailed, CommandFailed, InvalidInput
 from svclab.kubectl import Kubectl
 from svclab.labs.catalog import LABS, SETUP_MANIFESTS, LabSpec
-from svclab.labs.checks import PROBE_POD, Context, Verdict
+from svclab.labs.checks import Context, Verdict
 from svclab.settings import Settings, settings
 
 GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
@@ -92,14 +92,36 @@ class Lab:
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
                 atexit.register(self.kubectl, "delete", "namespace", *namespaces, "--wait=false")
             self._use_kubeconfig(self._namespaced_kubeconfig())
-        for key in self.spec.setup:
-            self.kubectl.apply(SETUP_MANIFESTS[key], "-n", self.namespace)
-        if "hello-world" in self.spec.setup:
-            self.kubectl("rollout", "status", "deployment/hello-world", "-n", self.namespace, "--timeout=120s",
-                         timeout=150)
-        if "probe" in self.spec.setup:
-            self.kubectl("wait", f"pod/{PROBE_POD}", "-n", self.namespace, "--for=condition=Ready",
-                         "--timeout=120s", timeout=150)
+        setup = [(self.namespace, key) for key in self.spec.setup]
+        if other := self.other_namespace:
+            setup += [(other, key) for key in self.spec.other_setup]
+        for ns, key in setup:
+            self.kubectl.apply(SETUP_MANIFESTS[key], "-n", ns)
+        for key in self.spec.repair:  # re-applying would undo the student's repair
+            self._create_once(SETUP_MANIFESTS[key], self.namespace)
+        for ns, key in setup:  # all applied first, so they start together
+            self._wait_ready(SETUP_MANIFESTS[key], ns)
+
+    def _create_once(self, manifest: str, namespace: str) -> None:
+        """Create the manifest's objects that do not exist yet; leave existing ones as they are.
+        (--save-config: a later `kubectl apply` / %%apply of a fixed version merges cleanly.)"""
+        try:
+            self.kubectl("create", "--save-config", "-f", "-", "-n", namespace, input=manifest)
+        except CommandFailed as exc:
+            errors = [line for line in exc.stderr.splitlines() if line.startswith("Error")]
+            if not errors or not all("AlreadyExists" in line for line in errors):
+                raise
+
+    def _wait_ready(self, manifest: str, namespace: str) -> None:
+        """Wait until the Deployments of a set-up manifest have rolled out and its Pods are Ready."""
+        for doc in yaml.safe_load_all(manifest):
+            kind, name = (doc or {}).get("kind"), (doc or {}).get("metadata", {}).get("name")
+            if kind == "Deployment":
+                self.kubectl("rollout", "status", f"deployment/{name}", "-n", namespace, "--timeout=120s",
+                             timeout=150)
+            elif kind == "Pod":
+                self.kubectl("wait", f"pod/{name}", "-n", namespace, "--for=condition=Ready",
+                             "--timeout=120s", timeout=150)
 
     def _namespaced_kubeconfig(self) -> Path:
         """A copy of svclab's kubeconfig whose context namespace is this lab's."""

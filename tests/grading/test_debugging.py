@@ -1,0 +1,82 @@
+"""Debugging lab: full marks, zero, the partial credit of half-done repairs, and a
+set-up that never undoes a repair when it runs again."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from svclab.grading.course import Course
+from svclab.kubectl import Kubectl
+from svclab.labs import LABS
+from svclab.labs.session import Lab
+
+from .conftest import Graded, grade_all, reference, variant
+
+pytestmark = pytest.mark.live
+LAB = "debugging"
+FULL = LABS[LAB].max_points
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
+    blank = nbformat.read(course.generate(LAB), as_version=4)
+    return grade_all(course, LAB, {
+        "reference": reference(LAB),
+        "blank": blank,
+        "selector-only": variant(LAB, fix_port=""),
+        "port-only": variant(LAB, fix_selector=""),
+        "recreated-wrong-name": variant(
+            LAB, fix_selector="!kubectl delete service web\n"
+                              "!kubectl expose deployment hello-world --port=80 --target-port=8080",
+            fix_port=""),
+    }, tmp_path_factory.mktemp("submissions"))
+
+
+def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
+    assert graded["reference"].total == FULL, graded["reference"].messages
+
+
+def test_blank_notebook_gets_zero_and_names_both_faults(graded: dict[str, Graded]) -> None:
+    g = graded["blank"]
+    assert g.total == 0
+    assert "the selector of Service web (run: hello-wrold) matches no pod" in g.messages["selector"]
+    assert "Service web forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["target-port"]
+
+
+def test_fixing_only_the_selector(graded: dict[str, Graded]) -> None:
+    g = graded["selector-only"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}
+    assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["target-port"]
+    assert "hint: change the Service in place: kubectl patch service web" in g.messages["target-port"]
+    assert "got no 'Hello, world!' from http://web" in g.messages["reachable"]
+
+
+def test_fixing_only_the_port(graded: dict[str, Graded]) -> None:
+    g = graded["port-only"]
+    assert g.scores == {"selector": 0, "target-port": 1, "reachable": 0}
+    assert "the selector of Service web (run: hello-wrold) matches no pod" in g.messages["selector"]
+    assert "kubectl get pods --show-labels" in g.messages["selector"]
+
+
+def test_recreating_under_another_name_repairs_nothing(graded: dict[str, Graded]) -> None:
+    g = graded["recreated-wrong-name"]
+    assert g.total == 0
+    for check in ("selector", "target-port", "reachable"):
+        assert "there is no Service named 'web'" in g.messages[check]
+        assert "it has: hello-world. The task is to repair web in place" in g.messages[check]
+
+
+def test_running_the_setup_again_keeps_the_repair(cluster: Kubectl, namespace: str) -> None:
+    lab = Lab(LABS[LAB], namespace, "grading")  # grading mode: the namespace exists, no kubeconfig switch
+    lab.prepare()
+    cluster("patch", "service", "web", "-n", namespace, "-p", '{"spec":{"selector":{"run":"hello-world"}}}')
+    lab.prepare()
+    svc = json.loads(cluster("get", "service", "web", "-n", namespace, "-o", "json"))
+    assert svc["spec"]["selector"] == {"run": "hello-world"}
+    cluster("delete", "service", "web", "-n", namespace)
+    lab.prepare()  # a deleted web comes back, broken as at the start
+    svc = json.loads(cluster("get", "service", "web", "-n", namespace, "-o", "json"))
+    assert svc["spec"]["selector"] == {"run": "hello-wrold"}

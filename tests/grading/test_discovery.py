@@ -1,0 +1,73 @@
+"""Discovery lab: full marks, zero, and the partial credit of typical mistakes."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from svclab.grading.course import Course
+from svclab.labs import LABS
+
+from .conftest import Graded, grade_all, reference, variant
+
+pytestmark = pytest.mark.live
+LAB = "discovery"
+FULL = LABS[LAB].max_points
+CLIENT = ("!kubectl run client --image=docker.io/svclab/toolbox:v1 -- sleep infinity\n"
+          "!kubectl wait pod/client --for=condition=Ready --timeout=60s")
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
+    blank = nbformat.read(course.generate(LAB), as_version=4)
+    return grade_all(course, LAB, {
+        "reference": reference(LAB),
+        "blank": blank,
+        # the client pod started before the Service: it never gets the variables
+        "client-too-early": variant(LAB, expose=f"{CLIENT}\n!kubectl expose deployment hello-world --port=80 "
+                                                "--target-port=8080",
+                                    client="!kubectl exec client -- env | grep HELLO_WORLD"),
+        # greeter's Service made in the lab namespace (no -n): nothing in the second one
+        "greeter-in-own-namespace": variant(LAB, other_service="!kubectl create service clusterip greeter "
+                                                               "--tcp=80:8080"),
+        # answers typed instead of read, and the wrong reason
+        "typed-answers": variant(LAB, search='first_search = "lab-discovery.svc.cluster.local"',
+                                 why_no_env='why_no_env = "c"'),
+    }, tmp_path_factory.mktemp("submissions"))
+
+
+def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
+    assert graded["reference"].total == FULL, graded["reference"].messages
+
+
+def test_blank_notebook_gets_zero(graded: dict[str, Graded]) -> None:
+    g = graded["blank"]
+    assert g.total == 0
+    assert "no service named 'hello-world'" in g.messages["service"]
+    assert "no service named 'greeter' in namespace g-blank-discovery-b" in g.messages["other-service"]
+    assert "no answer: the variable why_no_env is not set" in g.messages["why-no-env"]
+
+
+def test_client_started_before_the_service_lacks_the_variables(graded: dict[str, Graded]) -> None:
+    g = graded["client-too-early"]
+    assert g.total == FULL - 2 and g.scores["env"] == 0
+    assert "pod client has no variable HELLO_WORLD_SERVICE_HOST" in g.messages["env"]
+    assert "for the Services that exist when it starts" in g.messages["env"]
+
+
+def test_greeter_in_own_namespace_loses_the_cross_namespace_checks(graded: dict[str, Graded]) -> None:
+    g = graded["greeter-in-own-namespace"]
+    assert g.total == FULL - 3
+    assert {k: v for k, v in g.scores.items() if v == 0} == {"other-service": 0, "cross-namespace": 0,
+                                                             "reach-other": 0}
+    assert ("there is no service named 'greeter' in namespace g-greeter-in-own-namespace-discovery-b"
+            in g.messages["other-service"])
+    assert "create it in the second namespace, g-greeter-in-own-namespace-discovery-b" in g.messages["other-service"]
+
+
+def test_typed_answers_do_not_replay(graded: dict[str, Graded]) -> None:
+    g = graded["typed-answers"]
+    assert g.total == FULL - 2 and g.scores["search"] == 0 and g.scores["why-no-env"] == 0
+    assert ("first_search is 'lab-discovery.svc.cluster.local', which is not the first search domain"
+            in g.messages["search"])
+    assert "why_no_env is 'c', which is not the reason" in g.messages["why-no-env"]

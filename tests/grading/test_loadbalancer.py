@@ -1,0 +1,58 @@
+"""LoadBalancer lab: full marks, zero, and the partial credit of typical mistakes."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from svclab.grading.course import Course
+from svclab.labs import LABS
+
+from .conftest import Graded, grade_all, reference, variant
+
+pytestmark = pytest.mark.live
+LAB = "loadbalancer"
+FULL = LABS[LAB].max_points
+#: The pool's last address: MetalLB hands out the lowest free one, so a grading namespace never gets it here.
+TYPED_IP = "172.18.255.254"
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
+    blank = nbformat.read(course.generate(LAB), as_version=4)
+    return grade_all(course, LAB, {
+        "reference": reference(LAB),
+        "blank": blank,
+        "node-port-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
+                                              "--type=NodePort"),
+        "typed-ip": variant(LAB, external_ip=f'external_ip = "{TYPED_IP}"'),
+    }, tmp_path_factory.mktemp("submissions"))
+
+
+def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
+    assert graded["reference"].total == FULL, graded["reference"].messages
+
+
+def test_blank_notebook_gets_zero(graded: dict[str, Graded]) -> None:
+    g = graded["blank"]
+    assert g.total == 0
+    assert "there is no service named 'hello-world'" in g.messages["external-ip"]
+
+
+def test_node_port_type_gets_no_external_ip(graded: dict[str, Graded]) -> None:
+    g = graded["node-port-type"]
+    assert g.scores == {"exists": 1, "type": 0, "ports": 1, "external-ip": 0, "node-port": 1, "reachable": 0,
+                        "in-cluster": 1}
+    assert "Service hello-world has type NodePort; the task asks for LoadBalancer" in g.messages["type"]
+    assert ("Service hello-world has type NodePort, which gets no external IP, so there is none to find"
+            in g.messages["external-ip"])
+    assert "hint: make it type LoadBalancer, wait for its EXTERNAL-IP, then read it" in g.messages["external-ip"]
+    assert "Service hello-world has type NodePort, so it has no external IP to reach" in g.messages["reachable"]
+
+
+def test_typed_external_ip_does_not_replay(graded: dict[str, Graded]) -> None:
+    g = graded["typed-ip"]
+    assert g.total == FULL - 1 and g.scores["external-ip"] == 0
+    assert f"external_ip is '{TYPED_IP}', which is not the external IP of Service hello-world" in g.messages[
+        "external-ip"]
+    assert "instead of typing it" in g.messages["external-ip"]
