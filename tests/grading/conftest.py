@@ -59,6 +59,13 @@ def grade_all(course: Course, lab: str, submissions: dict[str, NotebookNode], tm
             for s in submissions}
 
 
+def grade_lab(course: Course, lab: str, wrong: dict[str, NotebookNode], tmp: Path) -> dict[str, Graded]:
+    """Grade the lab's reference solution ("reference"), its blank student version ("blank")
+    and the given wrong answers in one batch."""
+    blank = nbformat.read(course.generate(lab), as_version=4)
+    return grade_all(course, lab, {"reference": reference(lab), "blank": blank, **wrong}, tmp)
+
+
 def _messages(path: Path) -> dict[str, str]:
     nb = nbformat.read(path, as_version=4)
     found = {}

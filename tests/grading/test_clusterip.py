@@ -10,7 +10,7 @@ import pytest
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_all, grade_lab, reference, variant
 
 pytestmark = pytest.mark.live
 LAB = "clusterip"
@@ -19,10 +19,7 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         "wrong-target-port": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80"),
         "wrong-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
                                           "--type=NodePort"),

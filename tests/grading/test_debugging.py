@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import pytest
 
 from svclab.grading.course import Course
@@ -13,7 +12,7 @@ from svclab.kubectl import Kubectl
 from svclab.labs import LABS
 from svclab.labs.session import Lab
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, variant
 
 pytestmark = pytest.mark.live
 LAB = "debugging"
@@ -22,10 +21,7 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         "selector-only": variant(LAB, fix_port=""),
         "port-only": variant(LAB, fix_selector=""),
         "recreated-wrong-name": variant(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, variant
 
 pytestmark = pytest.mark.live
 LAB = "discovery"
@@ -19,10 +18,7 @@ CLIENT = ("!kubectl run client --image=docker.io/svclab/toolbox:v1 -- sleep infi
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         # the client pod started before the Service: it never gets the variables
         "client-too-early": variant(LAB, expose=f"{CLIENT}\n!kubectl expose deployment hello-world --port=80 "
                                                 "--target-port=8080",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
 
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, reference, variant
 
 pytestmark = pytest.mark.live
 LAB = "headless"
@@ -27,10 +26,7 @@ def _apply(old: str, new: str) -> str:
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         "clusterip-service": variant(LAB, apply=_apply("  clusterIP: None\n", "")),
         "unnamed-port": variant(LAB, apply=_apply("    - name: http\n      port: 8080\n      targetPort: http\n",
                                                   "    - port: 8080\n      targetPort: 8080\n")),

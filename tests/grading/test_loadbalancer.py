@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, variant
 
 pytestmark = pytest.mark.live
 LAB = "loadbalancer"
@@ -19,10 +18,7 @@ TYPED_IP = "172.18.255.254"
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         "node-port-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
                                               "--type=NodePort"),
         "typed-ip": variant(LAB, external_ip=f'external_ip = "{TYPED_IP}"'),

@@ -12,7 +12,7 @@ import pytest
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, variant
 
 pytestmark = pytest.mark.live
 LAB = "nodeport"
@@ -21,10 +21,7 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         "random-node-port": variant(LAB, expose="!kubectl expose deployment hello-world --type=NodePort --port=80 "
                                                 "--target-port=8080"),
         "cluster-ip-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080"),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
 
 from svclab.grading.course import Course
 from svclab.labs import LABS
 
-from .conftest import Graded, grade_all, reference, variant
+from .conftest import Graded, grade_lab, reference, variant
 
 pytestmark = pytest.mark.live
 LAB = "selectorless"
@@ -27,10 +26,7 @@ def _slice(old: str, new: str) -> str:
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    blank = nbformat.read(course.generate(LAB), as_version=4)
-    return grade_all(course, LAB, {
-        "reference": reference(LAB),
-        "blank": blank,
+    return grade_lab(course, LAB, {
         # kubectl create service adds a selector (app: hello-manual) and names the port 80-8080
         "created-with-kubectl": variant(LAB, service="!kubectl create service clusterip hello-manual --tcp=80:8080"),
         "no-label": variant(LAB, slice=_slice("  labels:\n    kubernetes.io/service-name: hello-manual\n", "")),

@@ -3,11 +3,6 @@ types reached the way students reach them."""
 
 from __future__ import annotations
 
-import time
-import urllib.request
-from collections.abc import Callable
-from typing import TypeVar
-
 import pytest
 
 from svclab import runner
@@ -15,28 +10,11 @@ from svclab.cluster.images import ImageBuilder
 from svclab.kubectl import Kubectl
 from svclab.settings import NODE_PORT_RANGE, settings
 
+from .helpers import eventually, http_get
+
 pytestmark = pytest.mark.live
 HELLO = "gcr.io/google-samples/hello-app:1.0"
 TOOLBOX = "docker.io/svclab/toolbox:v1"
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 60, every: float = 1) -> T:
-    """Poll until ``probe`` returns something truthy; fail with its last error."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            if result := probe():
-                return result
-        except Exception as exc:  # noqa: BLE001 – remembered for the failure message
-            last = exc
-        time.sleep(every)
-    pytest.fail(f"not reached within {timeout:.0f}s (last error: {last!r})")
-
-
-def http_get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=3) as reply:  # new connection each call
-        return reply.read().decode()
 
 
 def hostnames(url: str, requests: int = 30) -> set[str]:
