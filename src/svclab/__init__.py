@@ -12,7 +12,7 @@ _EXPORTS = {
     "svclab.errors": ["SvclabError", "ClusterError", "InvalidInput", "CommandFailed", "ToolMissing", "CheckFailed"],
     "svclab.services": ["ServiceInfo", "ServicePlan", "ServiceView", "expose", "plan_expose", "apply_plan",
                         "create_external_name", "plan_external_name", "delete_service", "describe_service",
-                        "wait_for_endpoints", "scale", "kill_pod", "services", "deployments",
+                        "wait_for_endpoints", "scale", "kill_pod", "service_names", "deployment_names",
                         "load_balancer_available"],
     "svclab.discovery": ["DnsAnswer", "ResolvConf", "PodEnv", "EnvDemo", "resolve", "wait_for_dns", "resolv_conf",
                          "probe_pod", "start_toolbox", "pod_env", "env_demo"],

@@ -208,7 +208,7 @@ def plan_expose(deployment: str, port: int, target_port: int | str | None = None
     k = kube()
     dep = k.deployment(deployment, namespace)
     if dep is None:
-        names = deployments(namespace)
+        names = deployment_names(namespace)
         raise InvalidInput(f"there is no Deployment {deployment!r} in namespace {namespace!r}",
                            f"Deployments there: {', '.join(names)}" if names else
                            f"namespace {namespace!r} has no Deployments: create one first")
@@ -384,7 +384,7 @@ def describe_service(name: str, namespace: str = "default") -> ServiceView:
     k = kube()
     svc = k.service(name, namespace)
     if svc is None:
-        names = services(namespace)
+        names = service_names(namespace)
         raise InvalidInput(f"there is no Service {name!r} in namespace {namespace!r}",
                            f"Services there: {', '.join(names)}" if names else "create one with svclab.expose(...)")
     info = ServiceInfo.from_api(svc)
@@ -457,13 +457,13 @@ def kill_pod(name: str, namespace: str = "default", grace_seconds: int = 1) -> N
            grace_period_seconds=grace_seconds)
 
 
-def services(namespace: str = "default") -> list[str]:
+def service_names(namespace: str = "default") -> list[str]:
     k = kube()
     return sorted(s.metadata.name for s in k.call(f"list Services in {namespace}",
                                                   k.core.list_namespaced_service, namespace).items)
 
 
-def deployments(namespace: str = "default") -> list[str]:
+def deployment_names(namespace: str = "default") -> list[str]:
     k = kube()
     return sorted(d.metadata.name for d in k.call(f"list Deployments in {namespace}",
                                                   k.apps.list_namespaced_deployment, namespace).items)

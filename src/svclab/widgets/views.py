@@ -37,7 +37,7 @@ class ExposeBuilder(View):
     def __init__(self, deployment: str = "hello-world", namespace: str = "default") -> None:
         self.namespace = namespace
         self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployments(namespace), deployment),
+                                     options=options(lambda: services.deployment_names(namespace), deployment),
                                      value=deployment)
         self.port = w.IntText(description="port", value=80, layout=_short())
         self.target_port = w.Text(description="target port", value="8080", layout=_short(), continuous_update=False)
@@ -89,12 +89,12 @@ class ServiceExplorer(View):
     def __init__(self, service: str = "hello-world", namespace: str = "default", deployment: str = "hello-world",
                  watch_every: float = 1.0, watch_for: float = 600) -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.services(namespace),
+        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
                                                                           service), value=service)
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.watch = w.ToggleButton(description="Watch", icon="eye", tooltip="refresh every second while on")
         self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployments(namespace), deployment),
+                                     options=options(lambda: services.deployment_names(namespace), deployment),
                                      value=deployment)
         self.replicas = w.BoundedIntText(description="replicas", value=3, min=0, max=20, layout=_short())
         self.scale_button = w.Button(description="Scale")
@@ -218,7 +218,7 @@ class EnvViewer(View):
         self.show_button = w.Button(description="Show variables", icon="list")
         self.service = w.Text(description="service", value="env-demo", layout=_short())
         self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployments(namespace), deployment),
+                                     options=options(lambda: services.deployment_names(namespace), deployment),
                                      value=deployment)
         self.demo_button = w.Button(description="Before/after demo", button_style="primary", icon="play")
         self.env: discovery.PodEnv | None = None
@@ -259,7 +259,7 @@ class LoadBalancingChart(View):
 
     def __init__(self, service: str = "hello-world", namespace: str = "default", requests: int = 60) -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.services(namespace),
+        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
                                                                           service), value=service)
         self.requests = w.IntSlider(description="requests", value=requests, min=10, max=500, step=10)
         self.source = w.Dropdown(description="from", options=list(traffic.SOURCES), value="pod", layout=_short())
@@ -281,7 +281,7 @@ class KubeProxyViewer(View):
 
     def __init__(self, service: str = "hello-world", namespace: str = "default") -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.services(namespace),
+        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
                                                                           service), value=service)
         nodes = options(kubeproxy.nodes, None)
         self.node = w.Dropdown(description="node", options=nodes, value=nodes[0] if nodes else None)

@@ -1,0 +1,177 @@
+"""The course: every lecture and demo notebook runs top to bottom on the live cluster,
+as a student runs it in JupyterLab (kernel python3 of this venv, KUBECONFIG and PATH
+set as `svclab lab` sets them), without any error in its outputs.
+
+Each run uses throwaway namespaces (``t-nb-<id>-<notebook>``, labelled svclab.dev/test)
+so it never collides with a class working on the same cluster."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbformat import NotebookNode
+
+from svclab.course import PREFIX_ENV
+from svclab.kubectl import Kubectl
+from svclab.settings import settings
+
+COURSE = settings().repo_dir / "course"
+NOTEBOOKS = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "demos").glob("*.ipynb"))
+CELL_TIMEOUT = 300
+ARTIFACTS = settings().repo_dir / "test-artifacts" / "course"
+
+#: what a failing shell command or kubectl prints on stdout (``!cmd`` merges stderr into it)
+_SHELL_ERRORS = re.compile(r"^(Error from server|error: |.*: command not found|.*: not found$|"
+                           r"curl: \(\d+\)|command terminated with exit code|Traceback)", re.M)
+
+#: run first, not saved: reports ``!`` commands that exited non-zero and widgets that show an error
+_GUARD = '''
+import sys as _sys
+from IPython import get_ipython as _get_ipython
+
+def _svclab_pre(info=None):
+    _get_ipython().user_ns["_exit_code"] = 0
+
+def _svclab_post(result=None):
+    ns = _get_ipython().user_ns
+    if ns.get("_exit_code", 0):
+        print(f"SVCLAB-TEST: a shell command exited with status {ns['_exit_code']}", file=_sys.stderr)
+    from svclab.widgets.base import View
+    for name, value in list(ns.items()):
+        if isinstance(value, View) and value.error is not None:
+            print(f"SVCLAB-TEST: widget {name} shows an error: {value.error}", file=_sys.stderr)
+
+_get_ipython().events.register("pre_run_cell", _svclab_pre)
+_get_ipython().events.register("post_run_cell", _svclab_post)
+'''
+
+
+def _label(path: Path) -> str:
+    return str(path.relative_to(COURSE)).removesuffix(".ipynb")
+
+
+def _problems(nb: NotebookNode) -> list[str]:
+    """Every error output, stderr stream and failed shell command, with its cell."""
+    found = []
+    for index, cell in enumerate(nb.cells[1:], start=1):
+        if cell.cell_type != "code":
+            continue
+        where = f"cell {index} ({cell.source.splitlines()[0][:70] if cell.source else ''!r})"
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"{where}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr" and out.text.strip():
+                found.append(f"{where}: stderr: {out.text.strip()[:600]}")
+            elif out.output_type == "stream" and (m := _SHELL_ERRORS.search(out.text)):
+                found.append(f"{where}: shell error: {m.group(0)[:300]}")
+    return found
+
+
+def _delete_namespaces(kubectl: Kubectl, prefix: str) -> None:
+    """What a notebook that failed half-way left behind: its namespaces and kubeconfigs."""
+    names = [n for n in kubectl("get", "namespaces", "-o", "name").split()
+             if n.removeprefix("namespace/").startswith(prefix)]
+    if names:
+        kubectl("delete", *names, "--wait=false", "--ignore-not-found")
+    for leftover in (settings().config_dir / "course").glob(f"{prefix}*.kubeconfig"):
+        leftover.unlink(missing_ok=True)
+
+
+@pytest.mark.live
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_label)
+def test_notebook_runs_top_to_bottom_without_errors(cluster: Kubectl, path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_GUARD))
+    prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
+    env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
+    env.pop("JUPYTERHUB_USER", None)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    started = time.monotonic()
+    try:
+        client.execute(env=env)
+    except (CellExecutionError, CellTimeoutError) as exc:
+        pytest.fail(f"{_label(path)} did not finish: {exc}", pytrace=False)
+    finally:
+        _delete_namespaces(cluster, prefix)  # after a failure the clean-up cell may not have run
+    seconds = time.monotonic() - started
+    out = ARTIFACTS / f"{_label(path)}.ipynb"  # the executed notebook, to look at after a failure
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    problems = _problems(nb)
+    assert not problems, f"{_label(path)} ({seconds:.0f} s):\n" + "\n".join(problems)
+    print(f"{_label(path)}: {len(nb.cells) - 1} cells in {seconds:.0f} s")
+
+
+@pytest.mark.live
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("path", sorted((COURSE / "demos").glob("*.ipynb")), ids=_label)
+def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path: Path) -> None:
+    """In class: run the demo up to the clean-up cell, then Run All again in the same kernel;
+    the reset cell must bring back the starting state and every cell work again."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_GUARD))
+    prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
+    env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
+    env.pop("JUPYTERHUB_USER", None)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    problems = []
+    try:
+        with client.setup_kernel(env=env):
+            client.execute_cell(nb.cells[0], 0)
+            for index, cell in list(enumerate(nb.cells))[1:-1]:  # all but the clean-up cell
+                client.execute_cell(cell, index)
+            problems += [f"first run: {p}" for p in _problems(nb)]
+            for index, cell in list(enumerate(nb.cells))[1:]:
+                client.execute_cell(cell, index)
+            problems += [f"second run: {p}" for p in _problems(nb)]
+    except (CellExecutionError, CellTimeoutError) as exc:
+        pytest.fail(f"{_label(path)} did not finish: {exc}", pytrace=False)
+    finally:
+        _delete_namespaces(cluster, prefix)
+    assert not problems, f"{_label(path)}:\n" + "\n".join(problems)
+
+
+# -- structure (no cluster) ---------------------------------------------------------------------
+def test_every_outline_part_has_a_notebook() -> None:
+    names = {_label(p) for p in NOTEBOOKS}
+    assert {"index", "01-understanding-services", "02-service-types", "03-deployments-and-services",
+            "04-network-internals", "05-service-discovery", "06-other-service-types", "07-review",
+            "demos/exposing-applications", "demos/service-discovery", "demos/externalname"} <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_label)
+def test_notebook_is_committed_clean(path: Path) -> None:
+    """No outputs or execution counts in the repository; the python3 kernel; links that resolve."""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, cell.source[:80]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for target in re.findall(r"\]\(([^)#\s]+\.ipynb)\)", cell.source):
+                assert (path.parent / target).resolve().is_file(), f"broken link {target} in {path.name}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem != "index"], ids=_label)
+def test_notebook_starts_from_a_known_state_and_cleans_up(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert "course.start(" in sources[0], "the first code cell must be the reset cell"
+    assert sources[-1].strip() == "s.finish()", "the last code cell must clean up"
+    assert sum("course.start(" in s for s in sources) == 1
+    assert "Cluster().reset()" not in "".join(sources), "never reset the whole cluster from a notebook"
+    if path.parent == COURSE:  # lectures link the lab that practises them
+        assert any("../labs/" in c.source for c in nb.cells if c.cell_type == "markdown")
