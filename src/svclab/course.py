@@ -27,6 +27,7 @@ import yaml
 
 from svclab.errors import ClusterError, CommandFailed, InvalidInput
 from svclab.kubectl import Kubectl
+from svclab.labs.notebook import show_errors_briefly
 from svclab.settings import Settings, settings as default_settings
 
 T = TypeVar("T")
@@ -114,8 +115,9 @@ def start(name: str, hello_world: bool = True, replicas: int = 3, toolbox: bool 
         probe_pod(namespace)
     if hello_world:
         kubectl("rollout", "status", "deployment/hello-world", "-n", namespace, "--timeout=150s", timeout=180)
-    session = Session(name, namespace, _namespaced_kubeconfig(kubectl, s, namespace), s)
-    _show_errors_briefly()
+    kubeconfig = kubectl.write_namespaced_config(namespace, s.config_dir / "course" / f"{namespace}.kubeconfig")
+    session = Session(name, namespace, kubeconfig, s)
+    show_errors_briefly()
     os.environ["KUBECONFIG"] = str(session.kubeconfig)
     os.environ["PATH"] = f"{s.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     made = [f"hello-world ({replicas} pods)"] if hello_world else []
@@ -125,36 +127,12 @@ def start(name: str, hello_world: bool = True, replicas: int = 3, toolbox: bool 
     return session
 
 
-def _show_errors_briefly() -> None:
-    """In IPython, show an svclab error as its message and hint (as the labs do), not a traceback."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None:
-        from svclab.errors import SvclabError
-        from svclab.labs.notebook import _show_error
-
-        shell.set_custom_exc((SvclabError,), _show_error)
-
-
 def _fresh_namespace(kubectl: Kubectl, namespace: str, name: str) -> None:
     """Delete ``namespace`` (waiting until it is gone) and create it again, labelled."""
     kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=150s", timeout=180)
     labels = {DEMO_LABEL: name} | ({"svclab.dev/test": "true"} if os.environ.get(PREFIX_ENV) else {})
     kubectl.apply(yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace",
                                   "metadata": {"name": namespace, "labels": labels}}))
-
-
-def _namespaced_kubeconfig(kubectl: Kubectl, s: Settings, namespace: str) -> Path:
-    config = yaml.safe_load(kubectl("config", "view", "--flatten", "--minify"))
-    config["contexts"][0]["context"]["namespace"] = namespace
-    path = s.config_dir / "course" / f"{namespace}.kubeconfig"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config))
-    path.chmod(0o600)
-    return path
 
 
 # -- waiting and reading -------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from svclab import runner
 from svclab.errors import ClusterError, CommandFailed, ToolMissing
@@ -35,6 +38,16 @@ class Kubectl:
         binary = runner.which("kubectl", [self.settings.bin_dir]) or "kubectl"
         probe = [binary, "get", "--raw=/readyz", "--request-timeout=5s"]
         return runner.run(probe, check=False, timeout=10, env=self.settings.tool_env()).returncode == 0
+
+    def write_namespaced_config(self, namespace: str, path: Path) -> Path:
+        """Write a copy of this kubeconfig whose context namespace is ``namespace``, so
+        plain `kubectl …` commands (and students' `!kubectl` cells) act there."""
+        config = yaml.safe_load(self("config", "view", "--flatten", "--minify"))
+        config["contexts"][0]["context"]["namespace"] = namespace
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config))
+        path.chmod(0o600)
+        return path
 
     def json(self, *args: str, timeout: float = 60) -> Any:
         return json.loads(self(*args, "-o", "json", timeout=timeout))

@@ -28,7 +28,14 @@ def install(lab: "Lab") -> None:
         lab.apply(cell)
 
     shell.register_magic_function(apply, magic_kind="cell", magic_name="apply")
-    shell.set_custom_exc((SvclabError,), _show_error)
+    show_errors_briefly()
+
+
+def show_errors_briefly() -> None:
+    """In IPython, show every svclab error as its message and hint, not a traceback."""
+    shell = _ipython()
+    if shell is not None:
+        shell.set_custom_exc((SvclabError,), _show_error)
 
 
 def _show_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:

@@ -91,7 +91,8 @@ class Lab:
                 self.kubectl.apply(yaml.safe_dump(manifest))
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
                 atexit.register(self.kubectl, "delete", "namespace", *namespaces, "--wait=false")
-            self._use_kubeconfig(self._namespaced_kubeconfig())
+            path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
+            self._use_kubeconfig(self.kubectl.write_namespaced_config(self.namespace, path))
         setup = [(self.namespace, key) for key in self.spec.setup]
         if other := self.other_namespace:
             setup += [(other, key) for key in self.spec.other_setup]
@@ -122,16 +123,6 @@ class Lab:
             elif kind == "Pod":
                 self.kubectl("wait", f"pod/{name}", "-n", namespace, "--for=condition=Ready",
                              "--timeout=120s", timeout=150)
-
-    def _namespaced_kubeconfig(self) -> Path:
-        """A copy of svclab's kubeconfig whose context namespace is this lab's."""
-        config = yaml.safe_load(self.kubectl("config", "view", "--flatten", "--minify"))
-        config["contexts"][0]["context"]["namespace"] = self.namespace
-        path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(config))
-        path.chmod(0o600)
-        return path
 
     def _use_kubeconfig(self, path: Path) -> None:
         os.environ["KUBECONFIG"] = os.environ["SVCLAB_KUBECONFIG"] = str(path)
