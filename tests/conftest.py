@@ -33,8 +33,7 @@ def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
     """A fresh namespace for one test, deleted afterwards."""
     short = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"t-{short}-{uuid.uuid4().hex[:5]}"
-    cluster("create", "namespace", name)
-    cluster("label", "namespace", name, "svclab.dev/test=true")
+    cluster.create_namespace(name, {"svclab.dev/test": "true"})
     try:
         yield name
     finally:

@@ -131,8 +131,7 @@ def _fresh_namespace(kubectl: Kubectl, namespace: str, name: str) -> None:
     """Delete ``namespace`` (waiting until it is gone) and create it again, labelled."""
     kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=150s", timeout=180)
     labels = {DEMO_LABEL: name} | ({"svclab.dev/test": "true"} if os.environ.get(PREFIX_ENV) else {})
-    kubectl.apply(yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace",
-                                  "metadata": {"name": namespace, "labels": labels}}))
+    kubectl.create_namespace(namespace, labels)
 
 
 # -- waiting and reading -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,22 @@ class Kubectl:
         binary = runner.which("kubectl", [self.settings.bin_dir]) or "kubectl"
         probe = [binary, "get", "--raw=/readyz", "--request-timeout=5s"]
         return runner.run(probe, check=False, timeout=10, env=self.settings.tool_env()).returncode == 0
+
+    def create_namespace(self, name: str, labels: dict[str, str], timeout: float = 60) -> None:
+        """Create (or label) a namespace and wait for its `default` ServiceAccount: pods
+        created before the controller adds it are refused."""
+        manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+        self.apply(yaml.safe_dump(manifest))
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self("get", "serviceaccount", "default", "-n", name, timeout=20)
+                return
+            except CommandFailed:
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"namespace {name} got no default ServiceAccount within {timeout:.0f}s",
+                                       "is kube-controller-manager running? `svclab status`") from None
+                time.sleep(0.5)
 
     def write_namespaced_config(self, namespace: str, path: Path) -> Path:
         """Write a copy of this kubeconfig whose context namespace is ``namespace``, so

@@ -105,6 +105,7 @@ class Cluster:
             self._create(config, report)
         self._save_state("kind", kind_config=_digest(config))
         self._wait_nodes(report)
+        self._wait_system_pods(report)
         self._load_images(report)
         self._install_metallb(report)
         self._deploy_hello_world(report)
@@ -185,6 +186,15 @@ class Cluster:
                         hint="`svclab status` lists the nodes; `svclab down && svclab up` recreates the cluster",
                     ) from None
                 time.sleep(2)
+
+    def _wait_system_pods(self, report: Report, timeout: float = 240) -> None:
+        """Every pod of the cluster's own namespaces Ready (after a host restart the nodes
+        are Ready well before the control plane and MetalLB have recovered)."""
+        report("cluster", "waiting for the system pods")
+        for ns in ("kube-system", "metallb-system"):
+            if self.kubectl("get", "pods", "-n", ns, "-o", "name").strip():
+                self.kubectl("wait", "pods", "--all", "-n", ns, "--for=condition=Ready", f"--timeout={timeout:.0f}s",
+                             timeout=timeout + 30)
 
     def _load_images(self, report: Report) -> None:
         """`kind load` the course images, skipped when this cluster already has these builds."""

@@ -46,11 +46,12 @@ class GradingEnvironment:
         if self.lab.exclusive:
             self._acquire_lock()
         self.admin("delete", "namespace", *self.namespaces, "--ignore-not-found", "--wait=true", timeout=180)
-        docs = []
+        for ns in self.namespaces:
+            self.admin.create_namespace(ns, {"svclab.dev/grading": "true", "svclab.dev/lab": self.lab.name})
+        docs: list[dict] = [{"apiVersion": "v1", "kind": "ServiceAccount",
+                             "metadata": {"name": SERVICE_ACCOUNT, "namespace": self.namespace}}]
         for ns in self.namespaces:
             docs += [
-                {"apiVersion": "v1", "kind": "Namespace",
-                 "metadata": {"name": ns, "labels": {"svclab.dev/grading": "true", "svclab.dev/lab": self.lab.name}}},
                 {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
                  "metadata": {"name": SERVICE_ACCOUNT, "namespace": ns},
                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
@@ -67,8 +68,6 @@ class GradingEnvironment:
                                  "name": f"{SERVICE_ACCOUNT}-lab"},
                      "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}]},
                 ]
-        docs.insert(1, {"apiVersion": "v1", "kind": "ServiceAccount",
-                        "metadata": {"name": SERVICE_ACCOUNT, "namespace": self.namespace}})
         self.admin.apply(yaml.safe_dump_all(docs))
         token = self.admin("create", "token", SERVICE_ACCOUNT, "-n", self.namespace, "--duration=2h").strip()
         self._write_kubeconfig(token)

@@ -86,9 +86,7 @@ class Lab:
                 self.kubectl("delete", "namespace", *namespaces, "--ignore-not-found", "--wait=true",
                              timeout=180)
             for ns in namespaces:
-                manifest = {"apiVersion": "v1", "kind": "Namespace",
-                            "metadata": {"name": ns, "labels": {"svclab.dev/lab": self.spec.name}}}
-                self.kubectl.apply(yaml.safe_dump(manifest))
+                self.kubectl.create_namespace(ns, {"svclab.dev/lab": self.spec.name})
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
                 atexit.register(self.kubectl, "delete", "namespace", *namespaces, "--wait=false")
             path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
