@@ -82,6 +82,8 @@ class Cluster:
         """Bring the course cluster to its ready state; a no-op on a healthy one."""
         if kubeconfig is not None:
             return self._adopt(kubeconfig, report)
+        if self.settings.kubeconfig.is_symlink():  # it pointed at an adopted cluster's own file:
+            self.settings.kubeconfig.unlink()  # never let kind write into that one
         report("engine", "checking the Docker engine")
         ensure_engine()
         report("images", "checking cached images")
