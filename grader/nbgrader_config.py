@@ -11,17 +11,16 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
 )
 
-from svclab.grading.preprocessors import PrepareGradingNamespace, RemoveGradingNamespace
+from svclab.grading.preprocessors import ExecuteInGradingNamespace
 from svclab.settings import settings
 
 here = Path(__file__).resolve().parent
-c = get_config()  # noqa: F821 – provided by nbgrader
+c = get_config()
 
 c.CourseDirectory.course_id = "svclab"
 c.CourseDirectory.root = str(here)
@@ -36,9 +35,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 
 c.Autograde.autograde_preprocessors = [
-    PrepareGradingNamespace,
-    Execute,
-    RemoveGradingNamespace,
+    ExecuteInGradingNamespace,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

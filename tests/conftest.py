@@ -9,8 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
-from svclab.kubectl import Kubectl
+from svclab.k8s import manifests, reads
+from svclab.k8s.kubectl import Kubectl
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +35,7 @@ def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
     """A fresh namespace for one test, deleted afterwards."""
     short = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"t-{short}-{uuid.uuid4().hex[:5]}"
-    cluster.create_namespace(name, {"svclab.dev/test": "true"})
+    reads.create_namespace(name, {TEST_LABEL: "true"})
     try:
         yield name
     finally:
@@ -44,9 +46,6 @@ def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
 def hello_world(cluster: Kubectl, namespace: str) -> str:
     """The course's hello-world Deployment (3 replicas, its labels and readiness probe) in the
     test's namespace, rolled out; returns the namespace."""
-    from svclab.settings import settings
-
-    manifest = (settings().cluster_dir / "manifests" / "hello-world.yaml").read_text()
-    cluster.apply(manifest.replace("namespace: default", f"namespace: {namespace}"))
+    cluster.apply(manifests.dump(manifests.hello_world(namespace)))
     cluster("rollout", "status", "deployment/hello-world", "-n", namespace, "--timeout=120s", timeout=150)
     return namespace

@@ -7,11 +7,11 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
@@ -21,8 +21,9 @@ from svclab.settings import settings
 if TYPE_CHECKING:
     from svclab.grading.course import Course
 
-app = typer.Typer(help="Kubernetes Services course: cluster, labs and grading.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Kubernetes Services course: cluster, labs and grading.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 grade_app = typer.Typer(help="Instructor workflow: nbgrader on the live cluster.", no_args_is_help=True)
 app.add_typer(grade_app, name="grade")
 console = Console()
@@ -32,6 +33,7 @@ R = TypeVar("R")
 
 def friendly(command: Callable[P, R]) -> Callable[P, R]:
     """Show an SvclabError as `error:` and `hint:` lines and exit 1 – never a traceback."""
+
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
@@ -41,19 +43,20 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             if exc.hint:
                 console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
             raise typer.Exit(1) from None
+
     return wrapper
 
 
-def _progress(*columns: object) -> Progress:
+def _progress(*columns: ProgressColumn | str) -> Progress:
     """A progress display that prints nothing when the output is not a terminal (CI logs)."""
-    return Progress(SpinnerColumn(), *columns, TimeElapsedColumn(), console=console,
-                    disable=not console.is_terminal)
+    return Progress(SpinnerColumn(), *columns, TimeElapsedColumn(), console=console, disable=not console.is_terminal)
 
 
 def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
     """`Cluster.up` with a progress bar over its stages, or plain lines in CI logs."""
-    with _progress(TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20),
-                   TextColumn("{task.description}")) as bar:
+    with _progress(
+        TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20), TextColumn("{task.description}")
+    ) as bar:
         task = bar.add_task("", total=len(STAGES), stage="")
 
         def report(stage: str, detail: str) -> None:
@@ -69,7 +72,7 @@ def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
 @app.command()
 @friendly
 def up(
-    kubeconfig: Annotated[Optional[Path], typer.Option(help="Use this existing cluster instead of kind.")] = None,
+    kubeconfig: Annotated[Path | None, typer.Option(help="Use this existing cluster instead of kind.")] = None,
 ) -> None:
     """Build the offline images (cached), create the kind cluster, deploy hello-world."""
     status = bring_up(kubeconfig)
@@ -111,8 +114,7 @@ def down() -> None:
 @friendly
 def reset() -> None:
     """Back to the course's starting state in seconds (the cluster is kept)."""
-    removed = Cluster().reset(lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False,
-                                                                   markup=False))
+    removed = Cluster().reset(lambda stage, detail: console.print(f"[{stage}] {detail}", highlight=False, markup=False))
     console.print(f"removed {len(removed)} objects; hello-world is back to 3 ready replicas")
 
 
@@ -149,15 +151,17 @@ def bench(
     widgets: Annotated[bool, typer.Option(help="Time warm DNS lookups and Endpoints refreshes instead.")] = False,
 ) -> None:
     """Time `up` to hello-world ready and the cluster's memory; or autograde; or the widgets."""
-    from svclab.bench import bench_grading, bench_up
-
     if grading:
+        from svclab.bench.grading import bench_grading
+
         bench_grading(console)
     elif widgets:
-        from svclab.bench_library import bench_widgets
+        from svclab.bench.widgets import bench_widgets
 
         bench_widgets()
     else:
+        from svclab.bench.cluster import bench_up
+
         bench_up(console, cold=cold)
 
 
@@ -183,10 +187,10 @@ def lab(
 
 
 # ---- svclab grade … ------------------------------------------------------------------
-CourseRoot = Annotated[Optional[Path], typer.Option("--course", help="nbgrader course root (default: grader/).")]
+CourseRoot = Annotated[Path | None, typer.Option("--course", help="nbgrader course root (default: grader/).")]
 
 
-def _course(root: Path | None) -> "Course":
+def _course(root: Path | None) -> Course:
     from svclab.grading.course import Course  # nbgrader is heavy: import on use
 
     return Course(root)
@@ -211,7 +215,7 @@ def grade_submit(student: str, lab: str, notebook: Path, course: CourseRoot = No
 @friendly
 def grade_autograde(
     lab: str,
-    students: Annotated[Optional[list[str]], typer.Option("--student", help="Only these (repeatable).")] = None,
+    students: Annotated[list[str] | None, typer.Option("--student", help="Only these (repeatable).")] = None,
     parallel: Annotated[int, typer.Option(help="Submissions graded at once.")] = 2,
     course: CourseRoot = None,
 ) -> None:
@@ -257,7 +261,7 @@ def grade_stats(lab: str, course: CourseRoot = None) -> None:
 def _print_status(status: ClusterStatus) -> None:
     table = Table("node", "roles", "ready", "internal IP", box=None)
     for n in status.nodes:
-        table.add_row(n.name, ",".join(n.roles), "[green]yes[/]" if n.ready else "[red]no[/]", n.internal_ip)
+        table.add_row(n.name, ",".join(n.roles), "[green]yes[/]" if n.ready else "[red]no[/]", n.ip)
     console.print(f"cluster: [bold]{status.provider}[/]  kubeconfig: {status.kubeconfig}")
     if status.nodes:
         console.print(table)

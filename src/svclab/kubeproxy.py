@@ -7,8 +7,11 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from svclab.errors import ClusterError, InvalidInput
-from svclab.kube import kube, poll
+from svclab.errors import ClusterError
+from svclab.k8s import reads
+from svclab.k8s.api import kube
+from svclab.poll import poll
+from svclab.services import require_service
 
 ENTRY_CHAINS = ("KUBE-SERVICES", "KUBE-NODEPORTS")
 _SERVICE_COMMENT = re.compile(r"^(?P<ns>[^/\s]+)/(?P<svc>[^:\s]+)(?::(?P<port>[^\s]+))?(?:\s|$)")
@@ -88,7 +91,8 @@ class ServiceChains:
     @property
     def service_chains(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.service_chain for e in self.endpoints)) or tuple(
-            dict.fromkeys(e.jump for e in self.entries if e.jump.startswith(("KUBE-SVC-", "KUBE-SVL-"))))
+            dict.fromkeys(e.jump for e in self.entries if e.jump.startswith(("KUBE-SVC-", "KUBE-SVL-")))
+        )
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(chain, match, jump, probability, share) for a readable table."""
@@ -121,9 +125,12 @@ def _describe_entry(rule: Rule) -> str:
 def service_chains_from(text: str, service: str, namespace: str = "default", node: str = "") -> ServiceChains:
     """Pick the Service's rules out of ``iptables-save -t nat`` text."""
     chains = parse_nat_table(text)
-    entries = [EntryRule(r.chain, _describe_entry(r), r.target or "")
-               for name in ENTRY_CHAINS for r in chains.get(name, [])
-               if _port_of(r, service, namespace) is not None and (r.target or "").startswith("KUBE-")]
+    entries = [
+        EntryRule(r.chain, _describe_entry(r), r.target or "")
+        for name in ENTRY_CHAINS
+        for r in chains.get(name, [])
+        if _port_of(r, service, namespace) is not None and (r.target or "").startswith("KUBE-")
+    ]
     # KUBE-EXT / KUBE-FW chains lead on to the service chain
     service_chain_names: list[str] = []
     todo = [e.jump for e in entries]
@@ -142,8 +149,11 @@ def service_chains_from(text: str, service: str, namespace: str = "default", nod
                 continue
             probability = float(r.option("--probability") or 1.0)
             port = _port_of(r, service, namespace)
-            endpoints.append(EndpointRule(svc_chain, port or None, r.target or "",
-                                          _dnat_target(chains, r), probability, left * probability))
+            endpoints.append(
+                EndpointRule(
+                    svc_chain, port or None, r.target or "", _dnat_target(chains, r), probability, left * probability
+                )
+            )
             left *= 1 - probability
     return ServiceChains(service, namespace, node, tuple(entries), tuple(endpoints))
 
@@ -156,39 +166,33 @@ def _dnat_target(chains: dict[str, list[Rule]], jump: Rule) -> str:
 
 
 def nodes() -> list[str]:
-    k = kube()
-    return sorted(n.metadata.name for n in k.call("list Nodes", k.core.list_node).items)
+    """The cluster's node names."""
+    return reads.node_names()
 
 
 def iptables_nat(node: str) -> str:
     """``iptables-save -t nat`` on ``node``, run in that node's kube-proxy pod (host network)."""
-    k = kube()
-    pods = k.call("list kube-proxy Pods", k.core.list_namespaced_pod, "kube-system",
-                  label_selector="k8s-app=kube-proxy", field_selector=f"spec.nodeName={node}").items
-    if not pods:
-        known = nodes()
-        if node not in known:
-            raise InvalidInput(f"there is no node {node!r}", f"nodes: {', '.join(known)}")
-        raise ClusterError(f"no kube-proxy pod runs on node {node}",
-                           "`kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide`")
-    result = k.exec(pods[0].metadata.name, "kube-system", ["iptables-save", "-t", "nat"])
+    result = kube().exec(reads.kube_proxy_pod(node), "kube-system", ["iptables-save", "-t", "nat"])
     if result.returncode != 0:
-        raise ClusterError(f"iptables-save failed on {node}: {result.stderr.strip()[:300]}",
-                           "kube-proxy must run in iptables mode for this view")
+        raise ClusterError(
+            f"iptables-save failed on {node}: {result.stderr.strip()[:300]}",
+            "kube-proxy must run in iptables mode for this view",
+        )
     return result.stdout
 
 
 def service_chains(service: str, namespace: str = "default", node: str | None = None) -> ServiceChains:
     """The NAT chains kube-proxy programmed for a Service on ``node`` (default: the first node)."""
     node = node or nodes()[0]
-    if kube().service(service, namespace) is None:
-        raise InvalidInput(f"there is no Service {service!r} in namespace {namespace!r}")
+    require_service(service, namespace)
     return service_chains_from(iptables_nat(node), service, namespace, node)
 
 
-def wait_for_chains(service: str, namespace: str = "default", node: str | None = None,
-                    endpoints: int = 1, timeout: float = 30) -> ServiceChains:
+def wait_for_chains(
+    service: str, namespace: str = "default", node: str | None = None, endpoints: int = 1, timeout: float = 30
+) -> ServiceChains:
     """Poll until kube-proxy has written ``endpoints`` KUBE-SEP rules for the Service."""
+
     def written() -> ServiceChains | None:
         chains = service_chains(service, namespace, node)
         return chains if len(chains.endpoints) == endpoints else None

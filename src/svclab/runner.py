@@ -29,8 +29,11 @@ def which(tool: str, extra_path: Sequence[Path] = ()) -> str | None:
     return shutil.which(tool)
 
 
+Arg = str | os.PathLike[str]
+
+
 def run(
-    cmd: Sequence[str],
+    cmd: Sequence[Arg],
     *,
     input: str | None = None,
     timeout: float | None = None,
@@ -63,7 +66,7 @@ def run(
 
 
 def stream(
-    cmd: Sequence[str],
+    cmd: Sequence[Arg],
     *,
     log: Path,
     on_line: Callable[[str], None] = lambda line: None,

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from svclab.errors import InvalidInput
-from svclab.kube import Forbidden, kube, poll
+from svclab.errors import Forbidden, InvalidInput
+from svclab.k8s import reads
+from svclab.k8s.api import kube
+from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo
+from svclab.poll import poll
 from svclab.settings import NODE_PORT_RANGE
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
@@ -24,76 +26,6 @@ NODE_PORTS = f"{NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1}"
 
 
 # -- results -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class PortInfo:
-    port: int
-    target_port: int | str
-    protocol: str = "TCP"
-    name: str | None = None
-    node_port: int | None = None
-
-    def __str__(self) -> str:
-        text = f"{self.port}→{self.target_port}/{self.protocol}"
-        text = f"{self.name}: {text}" if self.name else text
-        return f"{text} (node port {self.node_port})" if self.node_port else text
-
-
-@dataclass(frozen=True)
-class ServiceInfo:
-    """A Service's spec and status, flattened."""
-
-    name: str
-    namespace: str
-    type: str
-    cluster_ip: str | None
-    ports: tuple[PortInfo, ...] = ()
-    selector: dict[str, str] = field(default_factory=dict)
-    external_ip: str | None = None
-    external_name: str | None = None
-
-    @property
-    def headless(self) -> bool:
-        return self.cluster_ip == "None"
-
-    @property
-    def node_port(self) -> int | None:
-        return next((p.node_port for p in self.ports if p.node_port), None)
-
-    @property
-    def dns_name(self) -> str:
-        return f"{self.name}.{self.namespace}.svc.cluster.local"
-
-    def urls(self) -> dict[str, str]:
-        """Where to reach the first port: from a pod, from this machine via the node, via the LB IP."""
-        if not self.ports:
-            return {}
-        port = self.ports[0]
-        urls = {"in cluster": f"http://{self.name}.{self.namespace}:{port.port}/"}
-        if port.node_port in NODE_PORT_RANGE:
-            urls["node port"] = f"http://127.0.0.1:{port.node_port}/"
-        if self.external_ip:
-            urls["load balancer"] = f"http://{self.external_ip}:{port.port}/"
-        return urls
-
-    @classmethod
-    def from_api(cls, svc: Any) -> ServiceInfo:
-        ingress = (svc.status.load_balancer.ingress or []) if svc.status and svc.status.load_balancer else []
-        return cls(
-            name=svc.metadata.name,
-            namespace=svc.metadata.namespace,
-            type=svc.spec.type,
-            cluster_ip=svc.spec.cluster_ip,
-            ports=tuple(
-                PortInfo(p.port, p.target_port if p.target_port is not None else p.port, p.protocol or "TCP",
-                         p.name or None, p.node_port)
-                for p in svc.spec.ports or []
-            ),
-            selector=dict(svc.spec.selector or {}),
-            external_ip=next((i.ip or i.hostname for i in ingress if i.ip or i.hostname), None),
-            external_name=svc.spec.external_name,
-        )
-
-
 @dataclass(frozen=True)
 class ServicePlan:
     """What would be created: the equivalent kubectl command and the Service manifest."""
@@ -137,33 +69,47 @@ class ExposeSpec:
     def validate(self) -> None:
         """Raise InvalidInput for anything the API server or the course cluster would refuse."""
         if self.type not in SERVICE_TYPES:
-            hint = ("an ExternalName Service has no pods: use svclab.create_external_name(...)"
-                    if self.type == "ExternalName" else f"choose one of {', '.join(SERVICE_TYPES)}")
+            hint = (
+                "an ExternalName Service has no pods: use svclab.create_external_name(...)"
+                if self.type == "ExternalName"
+                else f"choose one of {', '.join(SERVICE_TYPES)}"
+            )
             raise InvalidInput(f"`kubectl expose` cannot make a Service of type {self.type!r}", hint)
         if not _DNS_LABEL.match(self.service_name):
-            raise InvalidInput(f"{self.service_name!r} is not a valid Service name",
-                               "use lower-case letters, digits and '-', starting with a letter, at most 63")
+            raise InvalidInput(
+                f"{self.service_name!r} is not a valid Service name",
+                "use lower-case letters, digits and '-', starting with a letter, at most 63",
+            )
         _check_port("port", self.port)
         target = self.target
         if isinstance(target, int):
             _check_port("target port", target)
         elif not _PORT_NAME.match(target):
-            raise InvalidInput(f"target port {target!r} is neither a number nor a port name",
-                               "give the container's port number (e.g. 8080) or the name of a named port")
+            raise InvalidInput(
+                f"target port {target!r} is neither a number nor a port name",
+                "give the container's port number (e.g. 8080) or the name of a named port",
+            )
         if self.port_name is not None and not _PORT_NAME.match(self.port_name):
-            raise InvalidInput(f"{self.port_name!r} is not a valid port name",
-                               "at most 15 lower-case letters, digits and '-', with at least one letter")
+            raise InvalidInput(
+                f"{self.port_name!r} is not a valid port name",
+                "at most 15 lower-case letters, digits and '-', with at least one letter",
+            )
         if self.node_port is not None:
             if self.type == "ClusterIP":
-                raise InvalidInput("a node port needs type NodePort or LoadBalancer",
-                                   "set the type to NodePort, or leave the node port empty")
+                raise InvalidInput(
+                    "a node port needs type NodePort or LoadBalancer",
+                    "set the type to NodePort, or leave the node port empty",
+                )
             if self.node_port not in NODE_PORT_RANGE:
-                raise InvalidInput(f"node port {self.node_port} is outside this cluster's range {NODE_PORTS}",
-                                   f"pick a port in {NODE_PORTS} (each is published on 127.0.0.1), "
-                                   "or leave it empty and let Kubernetes choose")
+                raise InvalidInput(
+                    f"node port {self.node_port} is outside this cluster's range {NODE_PORTS}",
+                    f"pick a port in {NODE_PORTS} (each is published on 127.0.0.1), "
+                    "or leave it empty and let Kubernetes choose",
+                )
         if self.headless and self.type != "ClusterIP":
-            raise InvalidInput("only a ClusterIP Service can be headless (clusterIP: None)",
-                               "set the type to ClusterIP")
+            raise InvalidInput(
+                "only a ClusterIP Service can be headless (clusterIP: None)", "set the type to ClusterIP"
+            )
 
     def port_spec(self) -> dict[str, Any]:
         port: dict[str, Any] = {"name": self.port_name} if self.port_name else {}
@@ -199,67 +145,79 @@ def _check_port(what: str, port: object) -> None:
         raise InvalidInput(f"{what} {port!r} is out of range", f"a {what} is a number from 1 to 65535")
 
 
-def plan_expose(deployment: str, port: int, target_port: int | str | None = None, type: str = "ClusterIP",
-                name: str | None = None, node_port: int | None = None, port_name: str | None = None,
-                headless: bool = False, namespace: str = "default") -> ServicePlan:
+def plan_expose(
+    deployment: str,
+    port: int,
+    target_port: int | str | None = None,
+    type: str = "ClusterIP",
+    name: str | None = None,
+    node_port: int | None = None,
+    port_name: str | None = None,
+    headless: bool = False,
+    namespace: str = "default",
+) -> ServicePlan:
     """Check the inputs against the cluster and return the command and YAML, changing nothing."""
     spec = ExposeSpec(deployment, port, target_port, type, name, node_port, port_name, headless, namespace)
     spec.validate()
-    k = kube()
-    dep = k.deployment(deployment, namespace)
+    dep = reads.deployment(deployment, namespace)
     if dep is None:
         names = deployment_names(namespace)
-        raise InvalidInput(f"there is no Deployment {deployment!r} in namespace {namespace!r}",
-                           f"Deployments there: {', '.join(names)}" if names else
-                           f"namespace {namespace!r} has no Deployments: create one first")
+        raise InvalidInput(
+            f"there is no Deployment {deployment!r} in namespace {namespace!r}",
+            f"Deployments there: {', '.join(names)}"
+            if names
+            else f"namespace {namespace!r} has no Deployments: create one first",
+        )
     selector = dep.spec.selector
     if selector.match_expressions or not selector.match_labels:
-        raise InvalidInput(f"Deployment {deployment} selects pods with expressions, which expose cannot copy",
-                           "write the Service YAML yourself with a label selector")
-    if k.service(spec.service_name, namespace) is not None:
-        raise InvalidInput(f"Service {spec.service_name!r} already exists in namespace {namespace!r}",
-                           "choose another name, or delete it first: svclab.delete_service(name, namespace)")
+        raise InvalidInput(
+            f"Deployment {deployment} selects pods with expressions, which expose cannot copy",
+            "write the Service YAML yourself with a label selector",
+        )
+    if reads.service(spec.service_name, namespace) is not None:
+        raise InvalidInput(
+            f"Service {spec.service_name!r} already exists in namespace {namespace!r}",
+            "choose another name, or delete it first: svclab.delete_service(name, namespace)",
+        )
     if type != "ClusterIP":
         _check_node_ports(node_port)
     if type == "LoadBalancer" and not load_balancer_available():
-        raise InvalidInput("this cluster has no LoadBalancer implementation: the external IP would stay <pending>",
-                           "use type NodePort, or install MetalLB with an IPAddressPool (`svclab up` does)")
-    return ServicePlan(spec.service_name, namespace, spec.command(),
-                       spec.manifest(selector.match_labels, dep.metadata.labels or {}))
+        raise InvalidInput(
+            "this cluster has no LoadBalancer implementation: the external IP would stay <pending>",
+            "use type NodePort, or install MetalLB with an IPAddressPool (`svclab up` does)",
+        )
+    return ServicePlan(
+        spec.service_name, namespace, spec.command(), spec.manifest(selector.match_labels, dep.metadata.labels or {})
+    )
 
 
 def _check_node_ports(wanted: int | None) -> None:
     """Refuse a node port that is taken, or any when the small course range is full."""
-    k = kube()
     try:
-        services = k.call("list Services", k.core.list_service_for_all_namespaces).items
+        services = reads.all_services()
     except Forbidden:  # a student's kubeconfig sees one namespace: the API server will judge
         return
-    used = {p.node_port: f"{s.metadata.namespace}/{s.metadata.name}"
-            for s in services for p in s.spec.ports or [] if p.node_port}
+    used = {p.node_port: f"{s.namespace}/{s.name}" for s in services for p in s.ports if p.node_port}
     if wanted is not None and wanted in used:
-        raise InvalidInput(f"node port {wanted} is already used by Service {used[wanted]}",
-                           "pick another port, or leave it empty and let Kubernetes choose")
+        raise InvalidInput(
+            f"node port {wanted} is already used by Service {used[wanted]}",
+            "pick another port, or leave it empty and let Kubernetes choose",
+        )
     if wanted is None and all(p in used for p in NODE_PORT_RANGE):
-        raise InvalidInput(f"all node ports {NODE_PORTS} are in use (NodePort and LoadBalancer Services take one)",
-                           "delete a NodePort or LoadBalancer Service you no longer need")
+        raise InvalidInput(
+            f"all node ports {NODE_PORTS} are in use (NodePort and LoadBalancer Services take one)",
+            "delete a NodePort or LoadBalancer Service you no longer need",
+        )
 
 
 def load_balancer_available() -> bool:
     """True when something hands out LoadBalancer IPs: a MetalLB address pool, or a cloud provider."""
     k = kube()
     try:
-        pools = k.call("list MetalLB pools", k.custom.list_cluster_custom_object,
-                       "metallb.io", "v1beta1", "ipaddresspools")
-        if pools.get("items"):
+        if reads.load_balancer_pools():
             return True
-    except InvalidInput:  # no MetalLB CRD
-        pass
-    except Forbidden:  # cannot tell: let the cluster decide
-        return True
-    try:
         nodes = k.call("list Nodes", k.core.list_node).items
-    except Forbidden:
+    except Forbidden:  # cannot tell: let the cluster decide
         return True
     return any(n.spec.provider_id and not n.spec.provider_id.startswith("kind://") for n in nodes)
 
@@ -267,18 +225,32 @@ def load_balancer_available() -> bool:
 def plan_external_name(name: str, external_name: str, namespace: str = "default") -> ServicePlan:
     """An ExternalName Service: a DNS CNAME from ``name`` to ``external_name``, no pods, no proxying."""
     if not _DNS_LABEL.match(name):
-        raise InvalidInput(f"{name!r} is not a valid Service name",
-                           "use lower-case letters, digits and '-', starting with a letter")
+        raise InvalidInput(
+            f"{name!r} is not a valid Service name", "use lower-case letters, digits and '-', starting with a letter"
+        )
     if not _DNS_NAME.match(external_name):
         raise InvalidInput(f"{external_name!r} is not a DNS name", "e.g. hello-world.default.svc.cluster.local")
-    if kube().service(name, namespace) is not None:
-        raise InvalidInput(f"Service {name!r} already exists in namespace {namespace!r}",
-                           "choose another name, or delete it first")
-    command = shlex.join(["kubectl", "create", "service", "externalname", name,
-                          f"--external-name={external_name}", f"--namespace={namespace}"])
-    manifest = {"apiVersion": "v1", "kind": "Service",
-                "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
-                "spec": {"type": "ExternalName", "externalName": external_name, "selector": {"app": name}}}
+    if reads.service(name, namespace) is not None:
+        raise InvalidInput(
+            f"Service {name!r} already exists in namespace {namespace!r}", "choose another name, or delete it first"
+        )
+    command = shlex.join(
+        [
+            "kubectl",
+            "create",
+            "service",
+            "externalname",
+            name,
+            f"--external-name={external_name}",
+            f"--namespace={namespace}",
+        ]
+    )
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {"type": "ExternalName", "externalName": external_name, "selector": {"app": name}},
+    }
     return ServicePlan(name, namespace, command, manifest)
 
 
@@ -286,23 +258,36 @@ def apply_plan(plan: ServicePlan, wait_external_ip: float = 30) -> ServiceInfo:
     """Create the planned Service; for a LoadBalancer wait up to ``wait_external_ip`` s for
     its IP (the result has ``external_ip=None`` if it is still pending)."""
     k = kube()
-    svc = k.call(f"create Service {plan.name} in {plan.namespace}", k.core.create_namespaced_service,
-                 plan.namespace, plan.manifest)
+    svc = k.call(
+        f"create Service {plan.name} in {plan.namespace}",
+        k.core.create_namespaced_service,
+        plan.namespace,
+        plan.manifest,
+    )
     info = ServiceInfo.from_api(svc)
-    deadline = time.monotonic() + wait_external_ip
-    while info.type == "LoadBalancer" and not info.external_ip and time.monotonic() < deadline:
-        time.sleep(0.3)
-        svc = k.service(plan.name, plan.namespace)
-        info = ServiceInfo.from_api(svc) if svc else info
-    return info
+    if info.type != "LoadBalancer":
+        return info
+    return poll(
+        lambda: reads.service(plan.name, plan.namespace) or info,
+        timeout=wait_external_ip,
+        every=0.3,
+        until=lambda i: i.external_ip is not None,
+    )
 
 
-def expose(deployment: str, port: int, target_port: int | str | None = None, type: str = "ClusterIP",
-           name: str | None = None, node_port: int | None = None, port_name: str | None = None,
-           headless: bool = False, namespace: str = "default") -> ServiceInfo:
+def expose(
+    deployment: str,
+    port: int,
+    target_port: int | str | None = None,
+    type: str = "ClusterIP",
+    name: str | None = None,
+    node_port: int | None = None,
+    port_name: str | None = None,
+    headless: bool = False,
+    namespace: str = "default",
+) -> ServiceInfo:
     """`kubectl expose deployment …`: check, create the Service, and return its addresses."""
-    return apply_plan(plan_expose(deployment, port, target_port, type, name, node_port, port_name, headless,
-                                  namespace))
+    return apply_plan(plan_expose(deployment, port, target_port, type, name, node_port, port_name, headless, namespace))
 
 
 def create_external_name(name: str, external_name: str, namespace: str = "default") -> ServiceInfo:
@@ -311,42 +296,14 @@ def create_external_name(name: str, external_name: str, namespace: str = "defaul
 
 def delete_service(name: str, namespace: str = "default") -> bool:
     """Delete a Service; False when there was none."""
-    k = kube()
-    if k.service(name, namespace) is None:
+    if reads.service(name, namespace) is None:
         return False
+    k = kube()
     k.call(f"delete Service {name} in {namespace}", k.core.delete_namespaced_service, name, namespace)
     return True
 
 
 # -- inspect ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PodInfo:
-    name: str
-    ip: str | None
-    node: str | None
-    phase: str
-    ready: bool
-    deleting: bool = False
-
-
-@dataclass(frozen=True)
-class EndpointInfo:
-    """One address:port of an EndpointSlice and its conditions."""
-
-    address: str
-    port: int | None
-    port_name: str | None
-    ready: bool
-    serving: bool
-    terminating: bool
-    pod: str | None
-    node: str | None
-
-    @property
-    def target(self) -> str:
-        return f"{self.address}:{self.port}" if self.port else self.address
-
-
 @dataclass(frozen=True)
 class ServiceView:
     """Everything a Service is made of, read at one moment."""
@@ -379,53 +336,35 @@ class ServiceView:
         return (self.service, self.pods, self.endpoints)
 
 
+def require_service(name: str, namespace: str = "default") -> ServiceInfo:
+    """The Service, or InvalidInput that lists the Services the namespace does have."""
+    info = reads.service(name, namespace)
+    if info is None:
+        names = service_names(namespace)
+        raise InvalidInput(
+            f"there is no Service {name!r} in namespace {namespace!r}",
+            f"Services there: {', '.join(names)}" if names else "create one with svclab.expose(...)",
+        )
+    return info
+
+
 def describe_service(name: str, namespace: str = "default") -> ServiceView:
     """Read a Service, the pods its selector matches, and its EndpointSlices."""
-    k = kube()
-    svc = k.service(name, namespace)
-    if svc is None:
-        names = service_names(namespace)
-        raise InvalidInput(f"there is no Service {name!r} in namespace {namespace!r}",
-                           f"Services there: {', '.join(names)}" if names else "create one with svclab.expose(...)")
-    info = ServiceInfo.from_api(svc)
-    pods = k.pods(namespace, info.selector) if info.selector else []
-    slices = k.endpoint_slices(name, namespace)
+    info = require_service(name, namespace)
+    pods = reads.pods(namespace, info.selector) if info.selector else []
     try:
-        nodes = [n.metadata.name for n in k.call("list Nodes", k.core.list_node).items]
-    except Forbidden:
-        nodes = [p.spec.node_name for p in pods if p.spec.node_name]
-    running = [p for p in pods if p.status.phase not in ("Succeeded", "Failed")]  # finished pods serve nothing
-    return ServiceView(info, tuple(_pod_info(p) for p in sorted(running, key=lambda p: p.metadata.name)),
-                       _endpoints(slices), tuple(sorted(set(nodes))))
+        nodes = reads.node_names()
+    except Forbidden:  # a student sees no nodes: those of the pods will do
+        nodes = [p.node for p in pods if p.node]
+    return ServiceView(info, tuple(pods), reads.endpoints(name, namespace), tuple(sorted(set(nodes))))
 
 
-def _pod_info(pod: Any) -> PodInfo:
-    conditions = {c.type: c.status for c in pod.status.conditions or []}
-    return PodInfo(pod.metadata.name, pod.status.pod_ip, pod.spec.node_name, pod.status.phase or "Unknown",
-                   conditions.get("Ready") == "True", pod.metadata.deletion_timestamp is not None)
-
-
-def _endpoints(slices: list[Any]) -> tuple[EndpointInfo, ...]:
-    found = []
-    for s in slices:
-        ports = [(p.port, p.name or None) for p in s.ports or []] or [(None, None)]
-        for e in s.endpoints or []:
-            c = e.conditions
-            ready = bool(c and c.ready) if c and c.ready is not None else True  # nil means ready
-            serving = bool(c.serving) if c and c.serving is not None else ready
-            terminating = bool(c and c.terminating)
-            pod = e.target_ref.name if e.target_ref and e.target_ref.kind == "Pod" else None
-            for address in e.addresses:
-                for port, port_name in ports:
-                    found.append(EndpointInfo(address, port, port_name, ready, serving, terminating, pod,
-                                              e.node_name))
-    return tuple(sorted(found, key=lambda e: (e.pod or "", e.address, e.port or 0)))
-
-
-def wait_for_endpoints(name: str, namespace: str = "default", ready: int | None = None,
-                       timeout: float = 60) -> ServiceView:
+def wait_for_endpoints(
+    name: str, namespace: str = "default", ready: int | None = None, timeout: float = 60
+) -> ServiceView:
     """Poll until the Service has ``ready`` ready endpoints per port; by default until it has
     converged: every matched pod ready, none on its way out, and each one a ready endpoint."""
+
     def settled() -> ServiceView | None:
         view = describe_service(name, namespace)
         ports = max(1, len(view.service.ports))
@@ -442,28 +381,28 @@ def scale(deployment: str, replicas: int, namespace: str = "default") -> None:
     if not isinstance(replicas, int) or not 0 <= replicas <= 20:
         raise InvalidInput(f"{replicas!r} replicas is out of range", "this small cluster takes 0 to 20 replicas")
     k = kube()
-    if k.deployment(deployment, namespace) is None:
+    if reads.deployment(deployment, namespace) is None:
         raise InvalidInput(f"there is no Deployment {deployment!r} in namespace {namespace!r}")
-    k.call(f"scale Deployment {deployment}", k.apps.patch_namespaced_deployment_scale, deployment, namespace,
-           {"spec": {"replicas": replicas}})
+    k.call(
+        f"scale Deployment {deployment}",
+        k.apps.patch_namespaced_deployment_scale,
+        deployment,
+        namespace,
+        {"spec": {"replicas": replicas}},
+    )
 
 
 def kill_pod(name: str, namespace: str = "default", grace_seconds: int = 1) -> None:
     """Delete a pod as a crash would; its Deployment starts a replacement."""
     k = kube()
-    if k.pod(name, namespace) is None:
+    if reads.pod(name, namespace) is None:
         raise InvalidInput(f"there is no Pod {name!r} in namespace {namespace!r}")
-    k.call(f"delete Pod {name}", k.core.delete_namespaced_pod, name, namespace,
-           grace_period_seconds=grace_seconds)
+    k.call(f"delete Pod {name}", k.core.delete_namespaced_pod, name, namespace, grace_period_seconds=grace_seconds)
 
 
 def service_names(namespace: str = "default") -> list[str]:
-    k = kube()
-    return sorted(s.metadata.name for s in k.call(f"list Services in {namespace}",
-                                                  k.core.list_namespaced_service, namespace).items)
+    return reads.service_names(namespace)
 
 
 def deployment_names(namespace: str = "default") -> list[str]:
-    k = kube()
-    return sorted(d.metadata.name for d in k.call(f"list Deployments in {namespace}",
-                                                  k.apps.list_namespaced_deployment, namespace).items)
+    return reads.deployment_names(namespace)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import shlex
 import time
@@ -12,8 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from svclab.errors import InvalidInput
-from svclab.kube import kube
-from svclab.services import ServiceInfo, describe_service
+from svclab.k8s import reads
+from svclab.k8s.objects import ServiceInfo
+from svclab.services import require_service
+from svclab.toolbox import run_in_probe
 
 SOURCES = ("pod", "nodeport", "loadbalancer")
 MAX_REQUESTS = 1000
@@ -56,43 +57,39 @@ def target_url(info: ServiceInfo, source: str, port: int | None = None) -> str:
         raise InvalidInput(f"Service {info.name} has no ports", "an ExternalName Service cannot be load tested")
     chosen = next((p for p in info.ports if port in (None, p.port)), None)
     if chosen is None:
-        raise InvalidInput(f"Service {info.name} has no port {port}",
-                           f"its ports: {', '.join(str(p.port) for p in info.ports)}")
+        raise InvalidInput(
+            f"Service {info.name} has no port {port}", f"its ports: {', '.join(str(p.port) for p in info.ports)}"
+        )
     if source == "pod":
         return f"http://{info.dns_name}:{chosen.port}/"
     if source == "nodeport":
         if not chosen.node_port:
-            raise InvalidInput(f"Service {info.name} is of type {info.type} and has no node port",
-                               "expose it with type NodePort (or LoadBalancer), or send from a pod")
+            raise InvalidInput(
+                f"Service {info.name} is of type {info.type} and has no node port",
+                "expose it with type NodePort (or LoadBalancer), or send from a pod",
+            )
         return f"http://127.0.0.1:{chosen.node_port}/"
     if not info.external_ip:
-        raise InvalidInput(f"Service {info.name} has no external IP (type {info.type})",
-                           "expose it with type LoadBalancer and wait for the IP, or send from a pod")
+        raise InvalidInput(
+            f"Service {info.name} has no external IP (type {info.type})",
+            "expose it with type LoadBalancer and wait for the IP, or send from a pod",
+        )
     _check_load_balancer_ip(info.external_ip)
     return f"http://{info.external_ip}:{chosen.port}/"
 
 
 def _check_load_balancer_ip(ip: str) -> None:
     """Only send traffic from this machine to an IP of the cluster's own MetalLB pools."""
-    k = kube()
-    pools = k.call("list MetalLB pools", k.custom.list_cluster_custom_object, "metallb.io", "v1beta1",
-                   "ipaddresspools").get("items", [])
-    address = ipaddress.ip_address(ip)
-    for pool in pools:
-        for block in pool["spec"].get("addresses", []):
-            if "-" in block:
-                first, last = (ipaddress.ip_address(b.strip()) for b in block.split("-", 1))
-                if first <= address <= last:
-                    return
-            elif address in ipaddress.ip_network(block, strict=False):
-                return
-    raise InvalidInput(f"{ip} is not in one of the cluster's MetalLB address pools",
-                       "svclab only sends traffic from this machine to the cluster's own addresses; "
-                       "send from a pod instead")
+    if not reads.in_blocks(ip, reads.load_balancer_pools()):
+        raise InvalidInput(
+            f"{ip} is not in one of the cluster's MetalLB address pools",
+            "svclab only sends traffic from this machine to the cluster's own addresses; send from a pod instead",
+        )
 
 
-def spread(service: str, requests: int = 60, namespace: str = "default", source: str = "pod",
-           port: int | None = None) -> Spread:
+def spread(
+    service: str, requests: int = 60, namespace: str = "default", source: str = "pod", port: int | None = None
+) -> Spread:
     """Send ``requests`` requests (each on a new connection) and count the answering pods.
 
     ``source``: ``pod`` (from the namespace's toolbox pod to the Service's DNS name),
@@ -100,20 +97,17 @@ def spread(service: str, requests: int = 60, namespace: str = "default", source:
     (from this machine to the external IP)."""
     if not isinstance(requests, int) or not 1 <= requests <= MAX_REQUESTS:
         raise InvalidInput(f"{requests!r} requests is out of range", f"send 1 to {MAX_REQUESTS}")
-    info = describe_service(service, namespace).service
+    info = require_service(service, namespace)
     url = target_url(info, source, port)
     started = time.perf_counter()
     replies = _from_pod(url, requests, namespace) if source == "pod" else _from_here(url, requests)
     seconds = time.perf_counter() - started
     counts = Counter(r for r in replies if r is not None)
-    return Spread(service, namespace, source, url, dict(counts.most_common()),
-                  sum(r is None for r in replies), seconds)
+    return Spread(service, namespace, source, url, dict(counts.most_common()), sum(r is None for r in replies), seconds)
 
 
 def _from_pod(url: str, requests: int, namespace: str) -> list[str | None]:
-    from svclab.discovery import run_in_probe
-
-    script = (f"for i in $(seq {requests}); do curl -s -m 2 {shlex.quote(url)} || echo {_FAILED}; done")
+    script = f"for i in $(seq {requests}); do curl -s -m 2 {shlex.quote(url)} || echo {_FAILED}; done"
     result = run_in_probe(["sh", "-c", script], namespace, timeout=10 + 2.5 * requests)
     replies: list[str | None] = []
     for line in result.stdout.splitlines():

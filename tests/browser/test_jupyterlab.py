@@ -17,13 +17,20 @@ import nbformat
 import pytest
 
 import svclab as sl
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
 pytestmark = pytest.mark.live
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = settings().repo_dir / "test-artifacts"
 
 
@@ -38,15 +45,30 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """JupyterLab on a free 127.0.0.1 port with a token, serving ``tmp_path``; (base URL with token, root)."""
     port, token = free_port(), secrets.token_hex(16)
     home = tmp_path / "jupyter"
-    env = {**os.environ, **settings().tool_env(), "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws")}
+    env = {
+        **os.environ,
+        **settings().tool_env(),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
+    }
     root = tmp_path / "notebooks"
     root.mkdir()
-    argv = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--ip=127.0.0.1",
-            f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0", "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    argv = [
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=None",
+        "--LabApp.extension_manager=readonly",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         argv.append("--allow-root")
     log = (tmp_path / "jupyterlab.log").open("w")
@@ -78,8 +100,9 @@ def write_notebook(path: Path, *cells: str) -> None:
     nbformat.write(nb, path)
 
 
-def test_widgets_render_and_answer_clicks_in_jupyterlab(cluster: Kubectl, hello_world: str,
-                                                        jupyterlab: tuple[str, Path]) -> None:
+def test_widgets_render_and_answer_clicks_in_jupyterlab(
+    cluster: Kubectl, hello_world: str, jupyterlab: tuple[str, Path]
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ns = hello_world
@@ -87,9 +110,11 @@ def test_widgets_render_and_answer_clicks_in_jupyterlab(cluster: Kubectl, hello_
     sl.wait_for_endpoints("hello-world", ns)
     sl.probe_pod(ns)  # the DNS widget reuses it: the click below measures a warm lookup
     url, root = jupyterlab
-    write_notebook(root / "services.ipynb",
-                   f"import svclab as sl\nsl.ServiceExplorer('hello-world', {ns!r})",
-                   f"sl.DnsExplorer('hello-world', {ns!r})")
+    write_notebook(
+        root / "services.ipynb",
+        f"import svclab as sl\nsl.ServiceExplorer('hello-world', {ns!r})",
+        f"sl.DnsExplorer('hello-world', {ns!r})",
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

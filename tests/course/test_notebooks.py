@@ -20,7 +20,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbformat import NotebookNode
 
 from svclab.course import PREFIX_ENV
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
 COURSE = settings().repo_dir / "course"
@@ -29,11 +29,14 @@ CELL_TIMEOUT = 300
 ARTIFACTS = settings().repo_dir / "test-artifacts" / "course"
 
 #: what a failing shell command or kubectl prints on stdout (``!cmd`` merges stderr into it)
-_SHELL_ERRORS = re.compile(r"^(Error from server|error: |.*: command not found|.*: not found$|"
-                           r"curl: \(\d+\)|command terminated with exit code|Traceback)", re.M)
+_SHELL_ERRORS = re.compile(
+    r"^(Error from server|error: |.*: command not found|.*: not found$|"
+    r"curl: \(\d+\)|command terminated with exit code|Traceback)",
+    re.M,
+)
 
 #: run first, not saved: reports ``!`` commands that exited non-zero and widgets that show an error
-_GUARD = '''
+_GUARD = """
 import sys as _sys
 from IPython import get_ipython as _get_ipython
 
@@ -51,7 +54,7 @@ def _svclab_post(result=None):
 
 _get_ipython().events.register("pre_run_cell", _svclab_pre)
 _get_ipython().events.register("post_run_cell", _svclab_post)
-'''
+"""
 
 
 def _label(path: Path) -> str:
@@ -77,8 +80,9 @@ def _problems(nb: NotebookNode) -> list[str]:
 
 def _delete_namespaces(kubectl: Kubectl, prefix: str) -> None:
     """What a notebook that failed half-way left behind: its namespaces and kubeconfigs."""
-    names = [n for n in kubectl("get", "namespaces", "-o", "name").split()
-             if n.removeprefix("namespace/").startswith(prefix)]
+    names = [
+        n for n in kubectl("get", "namespaces", "-o", "name").split() if n.removeprefix("namespace/").startswith(prefix)
+    ]
     if names:
         kubectl("delete", *names, "--wait=false", "--ignore-not-found")
     for leftover in (settings().config_dir / "course").glob(f"{prefix}*.kubeconfig"):
@@ -94,8 +98,13 @@ def test_notebook_runs_top_to_bottom_without_errors(cluster: Kubectl, path: Path
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     started = time.monotonic()
     try:
         client.execute(env=env)
@@ -123,8 +132,13 @@ def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     problems = []
     try:
         with client.setup_kernel(env=env):
@@ -145,9 +159,19 @@ def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path
 # -- structure (no cluster) ---------------------------------------------------------------------
 def test_every_outline_part_has_a_notebook() -> None:
     names = {_label(p) for p in NOTEBOOKS}
-    assert {"index", "01-understanding-services", "02-service-types", "03-deployments-and-services",
-            "04-network-internals", "05-service-discovery", "06-other-service-types", "07-review",
-            "demos/exposing-applications", "demos/service-discovery", "demos/externalname"} <= names
+    assert {
+        "index",
+        "01-understanding-services",
+        "02-service-types",
+        "03-deployments-and-services",
+        "04-network-internals",
+        "05-service-discovery",
+        "06-other-service-types",
+        "07-review",
+        "demos/exposing-applications",
+        "demos/service-discovery",
+        "demos/externalname",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_label)

@@ -12,7 +12,7 @@ import pytest
 from nbformat import NotebookNode
 
 from svclab.grading.course import Course
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
 _SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
@@ -42,7 +42,7 @@ def variant(lab: str, **tasks: str) -> NotebookNode:
         grade_id = "task-" + task.replace("_", "-")
         cell = next((c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id), None)
         assert cell is not None, f"{lab} has no {grade_id}"
-        cell.source = _SOLUTION.sub(lambda m: f"### BEGIN SOLUTION\n{code}\n### END SOLUTION", cell.source)
+        cell.source = _SOLUTION.sub(lambda m, code=code: f"### BEGIN SOLUTION\n{code}\n### END SOLUTION", cell.source)
     return nb
 
 
@@ -55,8 +55,7 @@ def grade_all(course: Course, lab: str, submissions: dict[str, NotebookNode], tm
     errors = course.autograde(lab, list(submissions), parallel=2)
     assert not any(errors.values()), errors
     scores = course.scores(lab)
-    return {s: Graded(scores[s], _messages(course.root / "autograded" / s / lab / f"{lab}.ipynb"))
-            for s in submissions}
+    return {s: Graded(scores[s], _messages(course.root / "autograded" / s / lab / f"{lab}.ipynb")) for s in submissions}
 
 
 def grade_lab(course: Course, lab: str, wrong: dict[str, NotebookNode], tmp: Path) -> dict[str, Graded]:

@@ -19,16 +19,26 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        "wrong-target-port": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80"),
-        "wrong-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
-                                          "--type=NodePort"),
-        "name-typo": variant(LAB, expose="!kubectl expose deployment hello-world --name=hello-wrld --port=80 "
-                                         "--target-port=8080"),
-        "wrong-namespace": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 "
-                                               "--target-port=8080 -n default"),
-        "typed-ip": variant(LAB, cluster_ip='cluster_ip = "10.96.0.99"'),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            "wrong-target-port": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80"
+            ),
+            "wrong-type": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=NodePort"
+            ),
+            "name-typo": variant(
+                LAB, expose="!kubectl expose deployment hello-world --name=hello-wrld --port=80 --target-port=8080"
+            ),
+            "wrong-namespace": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 -n default"
+            ),
+            "typed-ip": variant(LAB, cluster_ip='cluster_ip = "10.96.0.99"'),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -95,6 +105,10 @@ def test_nbgrader_validate_agrees_with_autograde(course: Course, tmp_path: Path)
 
 
 def test_regrading_gives_the_same_score(course: Course, graded: dict[str, Graded], tmp_path: Path) -> None:
-    again = grade_all(course, LAB, {"wrong-target-port": variant(
-        LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80")}, tmp_path)
+    again = grade_all(
+        course,
+        LAB,
+        {"wrong-target-port": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80")},
+        tmp_path,
+    )
     assert again["wrong-target-port"].scores == graded["wrong-target-port"].scores

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from svclab.grading.course import Course
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.labs import LABS
 from svclab.labs.session import Lab
 
@@ -21,14 +21,21 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        "selector-only": variant(LAB, fix_port=""),
-        "port-only": variant(LAB, fix_selector=""),
-        "recreated-wrong-name": variant(
-            LAB, fix_selector="!kubectl delete service web\n"
-                              "!kubectl expose deployment hello-world --port=80 --target-port=8080",
-            fix_port=""),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            "selector-only": variant(LAB, fix_port=""),
+            "port-only": variant(LAB, fix_selector=""),
+            "recreated-wrong-name": variant(
+                LAB,
+                fix_selector="!kubectl delete service web\n"
+                "!kubectl expose deployment hello-world --port=80 --target-port=8080",
+                fix_port="",
+            ),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:

@@ -12,24 +12,35 @@ from .conftest import Graded, grade_lab, variant
 pytestmark = pytest.mark.live
 LAB = "discovery"
 FULL = LABS[LAB].max_points
-CLIENT = ("!kubectl run client --image=docker.io/svclab/toolbox:v1 -- sleep infinity\n"
-          "!kubectl wait pod/client --for=condition=Ready --timeout=60s")
+CLIENT = (
+    "!kubectl run client --image=docker.io/svclab/toolbox:v1 -- sleep infinity\n"
+    "!kubectl wait pod/client --for=condition=Ready --timeout=60s"
+)
 
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        # the client pod started before the Service: it never gets the variables
-        "client-too-early": variant(LAB, expose=f"{CLIENT}\n!kubectl expose deployment hello-world --port=80 "
-                                                "--target-port=8080",
-                                    client="!kubectl exec client -- env | grep HELLO_WORLD"),
-        # greeter's Service made in the lab namespace (no -n): nothing in the second one
-        "greeter-in-own-namespace": variant(LAB, other_service="!kubectl create service clusterip greeter "
-                                                               "--tcp=80:8080"),
-        # answers typed instead of read, and the wrong reason
-        "typed-answers": variant(LAB, search='first_search = "lab-discovery.svc.cluster.local"',
-                                 why_no_env='why_no_env = "c"'),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            # the client pod started before the Service: it never gets the variables
+            "client-too-early": variant(
+                LAB,
+                expose=f"{CLIENT}\n!kubectl expose deployment hello-world --port=80 --target-port=8080",
+                client="!kubectl exec client -- env | grep HELLO_WORLD",
+            ),
+            # greeter's Service made in the lab namespace (no -n): nothing in the second one
+            "greeter-in-own-namespace": variant(
+                LAB, other_service="!kubectl create service clusterip greeter --tcp=80:8080"
+            ),
+            # answers typed instead of read, and the wrong reason
+            "typed-answers": variant(
+                LAB, search='first_search = "lab-discovery.svc.cluster.local"', why_no_env='why_no_env = "c"'
+            ),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -54,16 +65,19 @@ def test_client_started_before_the_service_lacks_the_variables(graded: dict[str,
 def test_greeter_in_own_namespace_loses_the_cross_namespace_checks(graded: dict[str, Graded]) -> None:
     g = graded["greeter-in-own-namespace"]
     assert g.total == FULL - 3
-    assert {k: v for k, v in g.scores.items() if v == 0} == {"other-service": 0, "cross-namespace": 0,
-                                                             "reach-other": 0}
-    assert ("there is no service named 'greeter' in namespace g-greeter-in-own-namespace-discovery-b"
-            in g.messages["other-service"])
+    assert {k: v for k, v in g.scores.items() if v == 0} == {"other-service": 0, "cross-namespace": 0, "reach-other": 0}
+    assert (
+        "there is no service named 'greeter' in namespace g-greeter-in-own-namespace-discovery-b"
+        in g.messages["other-service"]
+    )
     assert "create it in the second namespace, g-greeter-in-own-namespace-discovery-b" in g.messages["other-service"]
 
 
 def test_typed_answers_do_not_replay(graded: dict[str, Graded]) -> None:
     g = graded["typed-answers"]
     assert g.total == FULL - 2 and g.scores["search"] == 0 and g.scores["why-no-env"] == 0
-    assert ("first_search is 'lab-discovery.svc.cluster.local', which is not the first search domain"
-            in g.messages["search"])
+    assert (
+        "first_search is 'lab-discovery.svc.cluster.local', which is not the first search domain"
+        in g.messages["search"]
+    )
     assert "why_no_env is 'c', which is not the reason" in g.messages["why-no-env"]

@@ -16,16 +16,23 @@ FULL = LABS[LAB].max_points
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        # a CNAME target is never completed with the search path
-        "short-external-name": variant(LAB, backend="!kubectl create service externalname backend "
-                                                    "--external-name=hello-world"),
-        # an ordinary Service named backend: reachable, but no alias
-        "clusterip-backend": variant(LAB, backend="!kubectl expose deployment hello-world --name=backend "
-                                                  "--port=80 --target-port=8080"),
-        # the target Service on the wrong port: the alias resolves, port 80 is closed
-        "target-on-8080": variant(LAB, expose="!kubectl expose deployment hello-world --port=8080"),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            # a CNAME target is never completed with the search path
+            "short-external-name": variant(
+                LAB, backend="!kubectl create service externalname backend --external-name=hello-world"
+            ),
+            # an ordinary Service named backend: reachable, but no alias
+            "clusterip-backend": variant(
+                LAB, backend="!kubectl expose deployment hello-world --name=backend --port=80 --target-port=8080"
+            ),
+            # the target Service on the wrong port: the alias resolves, port 80 is closed
+            "target-on-8080": variant(LAB, expose="!kubectl expose deployment hello-world --port=8080"),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -42,10 +49,14 @@ def test_short_external_name_does_not_resolve(graded: dict[str, Graded]) -> None
     g = graded["short-external-name"]
     assert {k for k, v in g.scores.items() if v == 0} == {"external-name", "cname", "reachable"}
     assert g.total == FULL - 4
-    assert ("Service backend points at 'hello-world'; the task asks for "
-            "'hello-world.g-short-external-name-externalname.svc.cluster.local'") in g.messages["external-name"]
-    assert ("backend.g-short-external-name-externalname.svc.cluster.local is a CNAME for hello-world., "
-            "which resolves to no address") in g.messages["cname"]
+    assert (
+        "Service backend points at 'hello-world'; the task asks for "
+        "'hello-world.g-short-external-name-externalname.svc.cluster.local'"
+    ) in g.messages["external-name"]
+    assert (
+        "backend.g-short-external-name-externalname.svc.cluster.local is a CNAME for hello-world., "
+        "which resolves to no address"
+    ) in g.messages["cname"]
     assert "never completed with the search path" in g.messages["cname"]
 
 

@@ -26,12 +26,24 @@ def _apply(old: str, new: str) -> str:
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        "clusterip-service": variant(LAB, apply=_apply("  clusterIP: None\n", "")),
-        "unnamed-port": variant(LAB, apply=_apply("    - name: http\n      port: 8080\n      targetPort: http\n",
-                                                  "    - port: 8080\n      targetPort: 8080\n")),
-        "wrong-service-name": variant(LAB, apply=_apply("  serviceName: hello\n", "  serviceName: hello-headless\n")),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            "clusterip-service": variant(LAB, apply=_apply("  clusterIP: None\n", "")),
+            "unnamed-port": variant(
+                LAB,
+                apply=_apply(
+                    "    - name: http\n      port: 8080\n      targetPort: http\n",
+                    "    - port: 8080\n      targetPort: 8080\n",
+                ),
+            ),
+            "wrong-service-name": variant(
+                LAB, apply=_apply("  serviceName: hello\n", "  serviceName: hello-headless\n")
+            ),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -51,8 +63,11 @@ def test_clusterip_service_is_not_headless(graded: dict[str, Graded]) -> None:
     assert {k for k, v in g.scores.items() if v == 0} == {"headless", "a-records", "srv"}
     assert g.total == FULL - 3
     assert re.search(r"Service hello has the cluster IP [\d.]+: it is not headless", g.messages["headless"])
-    assert re.search(r"hello\.g-clusterip-service-headless\.svc\.cluster\.local resolves to [\d.]+; "
-                     r"expected [\d., ]+ \(the IPs of the ready pods of StatefulSet hello\)", g.messages["a-records"])
+    assert re.search(
+        r"hello\.g-clusterip-service-headless\.svc\.cluster\.local resolves to [\d.]+; "
+        r"expected [\d., ]+ \(the IPs of the ready pods of StatefulSet hello\)",
+        g.messages["a-records"],
+    )
     assert "has 1 SRV record (hello.g-clusterip-service-headless.svc.cluster.local:8080)" in g.messages["srv"]
 
 
@@ -69,7 +84,12 @@ def test_wrong_service_name_loses_the_pod_names(graded: dict[str, Graded]) -> No
     g = graded["wrong-service-name"]
     assert {k for k, v in g.scores.items() if v == 0} == {"statefulset", "pod-dns", "reach-pod"}
     assert g.total == FULL - 3
-    assert ("StatefulSet hello has serviceName 'hello-headless'; its pods get DNS names only under the "
-            "headless Service it names, 'hello'") in g.messages["statefulset"]
-    assert re.search(r"hello-\d\.hello\.g-wrong-service-name-headless\.svc\.cluster\.local resolves to nothing; "
-                     r"expected [\d.]+ \(each pod's own IP\)", g.messages["pod-dns"])
+    assert (
+        "StatefulSet hello has serviceName 'hello-headless'; its pods get DNS names only under the "
+        "headless Service it names, 'hello'"
+    ) in g.messages["statefulset"]
+    assert re.search(
+        r"hello-\d\.hello\.g-wrong-service-name-headless\.svc\.cluster\.local resolves to nothing; "
+        r"expected [\d.]+ \(each pod's own IP\)",
+        g.messages["pod-dns"],
+    )

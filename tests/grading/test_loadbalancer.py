@@ -18,11 +18,17 @@ TYPED_IP = "172.18.255.254"
 
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
-    return grade_lab(course, LAB, {
-        "node-port-type": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 "
-                                              "--type=NodePort"),
-        "typed-ip": variant(LAB, external_ip=f'external_ip = "{TYPED_IP}"'),
-    }, tmp_path_factory.mktemp("submissions"))
+    return grade_lab(
+        course,
+        LAB,
+        {
+            "node-port-type": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=NodePort"
+            ),
+            "typed-ip": variant(LAB, external_ip=f'external_ip = "{TYPED_IP}"'),
+        },
+        tmp_path_factory.mktemp("submissions"),
+    )
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -37,11 +43,20 @@ def test_blank_notebook_gets_zero(graded: dict[str, Graded]) -> None:
 
 def test_node_port_type_gets_no_external_ip(graded: dict[str, Graded]) -> None:
     g = graded["node-port-type"]
-    assert g.scores == {"exists": 1, "type": 0, "ports": 1, "external-ip": 0, "node-port": 1, "reachable": 0,
-                        "in-cluster": 1}
+    assert g.scores == {
+        "exists": 1,
+        "type": 0,
+        "ports": 1,
+        "external-ip": 0,
+        "node-port": 1,
+        "reachable": 0,
+        "in-cluster": 1,
+    }
     assert "Service hello-world has type NodePort; the task asks for LoadBalancer" in g.messages["type"]
-    assert ("Service hello-world has type NodePort, which gets no external IP, so there is none to find"
-            in g.messages["external-ip"])
+    assert (
+        "Service hello-world has type NodePort, which gets no external IP, so there is none to find"
+        in g.messages["external-ip"]
+    )
     assert "hint: make it type LoadBalancer, wait for its EXTERNAL-IP, then read it" in g.messages["external-ip"]
     assert "Service hello-world has type NodePort, so it has no external IP to reach" in g.messages["reachable"]
 
@@ -49,6 +64,7 @@ def test_node_port_type_gets_no_external_ip(graded: dict[str, Graded]) -> None:
 def test_typed_external_ip_does_not_replay(graded: dict[str, Graded]) -> None:
     g = graded["typed-ip"]
     assert g.total == FULL - 1 and g.scores["external-ip"] == 0
-    assert f"external_ip is '{TYPED_IP}', which is not the external IP of Service hello-world" in g.messages[
-        "external-ip"]
+    assert (
+        f"external_ip is '{TYPED_IP}', which is not the external IP of Service hello-world" in g.messages["external-ip"]
+    )
     assert "instead of typing it" in g.messages["external-ip"]

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import pytest
 
-from svclab.kube import kube
+from svclab.k8s.api import kube
 from svclab.settings import NODE_PORT_RANGE
 
 T = TypeVar("T")

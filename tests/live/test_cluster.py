@@ -7,7 +7,7 @@ import pytest
 
 from svclab import runner
 from svclab.cluster.images import ImageBuilder
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.settings import NODE_PORT_RANGE, settings
 
 from .helpers import eventually, http_get
@@ -80,7 +80,8 @@ def test_clusterip_service_answers_inside_the_cluster(cluster: Kubectl, namespac
     hello_deployment(cluster, namespace)
     cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "-n", namespace)
     out = run_in_pod(
-        cluster, namespace,
+        cluster,
+        namespace,
         "for i in $(seq 30); do wget -qO- http://hello-world && exit 0; sleep 1; done; exit 1",
     )
     assert out.startswith("Hello, world!\nVersion: 1.0.0\nHostname: hello-world-")
@@ -88,8 +89,9 @@ def test_clusterip_service_answers_inside_the_cluster(cluster: Kubectl, namespac
 
 def test_nodeport_from_this_machine_reaches_several_pods(cluster: Kubectl, namespace: str) -> None:
     hello_deployment(cluster, namespace)
-    cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "NodePort",
-            "-n", namespace)
+    cluster(
+        "expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "NodePort", "-n", namespace
+    )
     port = cluster.json("get", "service", "hello-world", "-n", namespace)["spec"]["ports"][0]["nodePort"]
     assert port in NODE_PORT_RANGE
     url = f"http://127.0.0.1:{port}/"
@@ -101,8 +103,17 @@ def test_nodeport_from_this_machine_reaches_several_pods(cluster: Kubectl, names
 
 def test_loadbalancer_gets_an_external_ip_that_answers(cluster: Kubectl, namespace: str) -> None:
     hello_deployment(cluster, namespace)
-    cluster("expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "LoadBalancer",
-            "-n", namespace)
+    cluster(
+        "expose",
+        "deployment",
+        "hello-world",
+        "--port=80",
+        "--target-port=8080",
+        "--type",
+        "LoadBalancer",
+        "-n",
+        namespace,
+    )
 
     def external_ip() -> str | None:
         ingress = cluster.json("get", "service", "hello-world", "-n", namespace)["status"]["loadBalancer"]

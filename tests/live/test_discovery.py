@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 import svclab as sl
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 
 pytestmark = pytest.mark.live
 
@@ -29,8 +29,9 @@ def resolved(name: str, type: str = "A", namespace: str = "default", count: int 
     return sl.wait_for_dns(name, type, namespace, records=count)
 
 
-def test_a_records_for_full_and_short_names_across_namespaces(cluster: Kubectl, hello_world: str,
-                                                             other_namespace: str) -> None:
+def test_a_records_for_full_and_short_names_across_namespaces(
+    cluster: Kubectl, hello_world: str, other_namespace: str
+) -> None:
     ns = hello_world
     ip = sl.expose("hello-world", 80, 8080, port_name="http", namespace=ns).cluster_ip
     for name in ("hello-world", f"hello-world.{ns}", f"hello-world.{ns}.svc", f"hello-world.{ns}.svc.cluster.local"):

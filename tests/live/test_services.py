@@ -11,7 +11,7 @@ import pytest
 
 import svclab as sl
 from live.helpers import eventually, free_node_port, http_get, service_names
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
 pytestmark = pytest.mark.live
@@ -45,8 +45,9 @@ def test_clusterip_expose_matches_kubectl_and_endpoints_are_the_pods(cluster: Ku
 
 def test_nodeport_with_chosen_port_and_name(cluster: Kubectl, hello_world: str) -> None:
     ns, port = hello_world, free_node_port()
-    plan = sl.plan_expose("hello-world", 80, 8080, type="NodePort", name="web", node_port=port, port_name="http",
-                          namespace=ns)
+    plan = sl.plan_expose(
+        "hello-world", 80, 8080, type="NodePort", name="web", node_port=port, port_name="http", namespace=ns
+    )
     assert kubectl_renders(cluster, plan.command) == plan.manifest
     info = sl.apply_plan(plan)
     assert (info.type, info.node_port, info.ports[0].name) == ("NodePort", port, "http")
@@ -63,8 +64,9 @@ def test_loadbalancer_reports_its_external_ip(cluster: Kubectl, hello_world: str
     assert eventually(lambda: http_get(info.urls()["load balancer"])).startswith("Hello, world!")
 
 
-def test_invalid_input_is_explained_and_changes_nothing(cluster: Kubectl, hello_world: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_input_is_explained_and_changes_nothing(
+    cluster: Kubectl, hello_world: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ns = hello_world
     taken = sl.expose("hello-world", 80, 8080, type="NodePort", name="taken", namespace=ns).node_port
     before = service_names(ns)
@@ -118,14 +120,18 @@ def test_headless_and_external_name_services(cluster: Kubectl, hello_world: str)
     plan = sl.plan_external_name("ext", f"hello-world.{ns}.svc.cluster.local", ns)
     assert kubectl_renders(cluster, plan.command) == plan.manifest
     ext = sl.apply_plan(plan)
-    assert (ext.type, ext.external_name, ext.cluster_ip) == ("ExternalName", f"hello-world.{ns}.svc.cluster.local",
-                                                            None)
+    assert (ext.type, ext.external_name, ext.cluster_ip) == (
+        "ExternalName",
+        f"hello-world.{ns}.svc.cluster.local",
+        None,
+    )
     assert sl.describe_service("ext", ns).endpoints == ()
     assert sl.delete_service("ext", ns) and not sl.delete_service("ext", ns)
 
 
-def test_unknown_service_and_unreachable_cluster(cluster: Kubectl, namespace: str,
-                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unknown_service_and_unreachable_cluster(
+    cluster: Kubectl, namespace: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with pytest.raises(sl.InvalidInput, match="no Service 'nope'"):
         sl.describe_service("nope", namespace)
     # a kubeconfig whose server port is closed: ClusterError with a hint, not a urllib3 traceback

@@ -6,7 +6,7 @@ import pytest
 
 import svclab as sl
 from live.helpers import eventually
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 
 pytestmark = pytest.mark.live
 

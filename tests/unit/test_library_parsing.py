@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from svclab.discovery import DnsAnswer, parse_dig, parse_env, parse_resolv_conf, service_variables
+from svclab.dns import DnsAnswer, parse_dig, parse_resolv_conf
+from svclab.env import parse_env, service_variables
 from svclab.errors import InvalidInput
-from svclab.kube import exit_status
+from svclab.k8s.api import exit_status
 from svclab.kubeproxy import parse_nat_table, service_chains_from
 from svclab.services import ExposeSpec
 from svclab.traffic import parse_hostnames
@@ -88,8 +89,12 @@ def test_nat_table_keeps_rules_in_order_per_chain() -> None:
     chains = parse_nat_table(NAT)
     assert "KUBE-SERVICES" in chains and "DOCKER_OUTPUT" in chains
     svc = chains["KUBE-SVC-DZ6LTOHRG6HQWHYE"]
-    assert [r.target for r in svc] == ["KUBE-MARK-MASQ", "KUBE-SEP-3AHEYCE73BXNDXSB", "KUBE-SEP-LBXSPJZXQJRQQF2Q",
-                                       "KUBE-SEP-42JYULMFWYJ4GSOL"]
+    assert [r.target for r in svc] == [
+        "KUBE-MARK-MASQ",
+        "KUBE-SEP-3AHEYCE73BXNDXSB",
+        "KUBE-SEP-LBXSPJZXQJRQQF2Q",
+        "KUBE-SEP-42JYULMFWYJ4GSOL",
+    ]
     assert svc[0].negated_source and svc[1].option("--probability") == "0.33333333349"
     assert svc[1].comment == "default/hello-world -> 10.244.1.3:8080"
 
@@ -105,14 +110,20 @@ def test_service_chains_of_a_nodeport_service() -> None:
     assert [e.endpoint for e in c.endpoints] == ["10.244.1.3:8080", "10.244.2.2:8080", "10.244.2.3:8080"]
     assert [round(e.probability, 4) for e in c.endpoints] == [0.3333, 0.5, 1.0]
     assert [round(e.share, 3) for e in c.endpoints] == [0.333, 0.333, 0.333]
-    assert c.rows()[-1] == ("KUBE-SVC-DZ6LTOHRG6HQWHYE", "→ 10.244.2.3:8080", "KUBE-SEP-42JYULMFWYJ4GSOL",
-                            "1.0000", "33.3%")
+    assert c.rows()[-1] == (
+        "KUBE-SVC-DZ6LTOHRG6HQWHYE",
+        "→ 10.244.2.3:8080",
+        "KUBE-SEP-42JYULMFWYJ4GSOL",
+        "1.0000",
+        "33.3%",
+    )
 
 
 def test_service_chains_of_a_loadbalancer_follow_the_ext_chain() -> None:
     c = service_chains_from(NAT, "web", "scratch-svclab")
     assert ("KUBE-SERVICES", "172.18.255.224:80/tcp (loadbalancer IP)", "KUBE-EXT-6CFHXXICECZPBJCK") in [
-        (e.chain, e.match, e.jump) for e in c.entries]
+        (e.chain, e.match, e.jump) for e in c.entries
+    ]
     assert c.service_chains == ("KUBE-SVC-6CFHXXICECZPBJCK",)
     assert {e.endpoint: e.share for e in c.endpoints} == {"10.244.1.17:8080": 0.5, "10.244.2.28:8080": 0.5}
 
@@ -138,7 +149,9 @@ def test_dig_a_record() -> None:
 def test_dig_srv_cname_and_nxdomain() -> None:
     srv = DnsAnswer("kube-dns.kube-system", "SRV", *parse_dig(DIG_SRV), "default").srv
     assert [(s.port, s.weight, s.target) for s in srv] == [
-        (53, 33, "kube-dns.kube-system.svc.cluster.local."), (9153, 33, "kube-dns.kube-system.svc.cluster.local.")]
+        (53, 33, "kube-dns.kube-system.svc.cluster.local."),
+        (9153, 33, "kube-dns.kube-system.svc.cluster.local."),
+    ]
     cname = DnsAnswer("ext", "CNAME", *parse_dig(DIG_CNAME), "default")
     assert cname.cnames == ["hello-world.default.svc.cluster.local."] and cname.addresses == ["10.96.114.206"]
     status, records = parse_dig(DIG_NXDOMAIN)
@@ -170,8 +183,10 @@ def test_env_keeps_only_service_variables() -> None:
 
 def test_exec_status_channel() -> None:
     assert exit_status('{"metadata":{},"status":"Success"}') == (0, "")
-    failed = ('{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: exit 3",'
-              '"reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}')
+    failed = (
+        '{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: exit 3",'
+        '"reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}'
+    )
     assert exit_status(failed) == (3, "")
     missing = '{"status":"Failure","message":"exec: \\"env\\": executable file not found in $PATH","reason":"Internal"}'
     assert exit_status(missing)[0] == 127 and "not found" in exit_status(missing)[1]
@@ -189,12 +204,16 @@ LABELS = {"app": "hello-world", "run": "hello-world"}
 
 def test_expose_renders_command_and_manifest() -> None:
     spec = ExposeSpec("hello-world", 80, 8080, "NodePort", namespace="lab")
-    assert spec.command() == ("kubectl expose deployment hello-world --port=80 --target-port=8080 "
-                              "--type=NodePort --namespace=lab")
+    assert spec.command() == (
+        "kubectl expose deployment hello-world --port=80 --target-port=8080 --type=NodePort --namespace=lab"
+    )
     m = spec.manifest(SELECTOR, LABELS)
     assert m["metadata"] == {"name": "hello-world", "namespace": "lab", "labels": LABELS}
-    assert m["spec"] == {"type": "NodePort", "selector": SELECTOR,
-                         "ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}]}
+    assert m["spec"] == {
+        "type": "NodePort",
+        "selector": SELECTOR,
+        "ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}],
+    }
 
 
 def test_expose_overrides_what_kubectl_has_no_flag_for() -> None:
@@ -202,28 +221,32 @@ def test_expose_overrides_what_kubectl_has_no_flag_for() -> None:
     args = shlex.split(spec.command())
     assert "--name=web" in args
     override = next(a for a in args if a.startswith("--overrides="))
-    assert yaml.safe_load(override.split("=", 1)[1]) == {"spec": {"ports": [
-        {"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30007}]}}
+    assert yaml.safe_load(override.split("=", 1)[1]) == {
+        "spec": {"ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080, "nodePort": 30007}]}
+    }
     headless = ExposeSpec("hello-world", 80, headless=True)
     assert "--cluster-ip=None" in headless.command()
     assert headless.manifest(SELECTOR, {})["spec"]["clusterIP"] == "None"
     assert headless.manifest(SELECTOR, {})["spec"]["ports"][0]["targetPort"] == 80  # defaults to the port
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"port": 0}, "port 0 is out of range"),
-    ({"port": 70000}, "port 70000 is out of range"),
-    ({"target_port": 65536}, "target port 65536 is out of range"),
-    ({"target_port": "Not_A_Name"}, "neither a number nor a port name"),
-    ({"type": "NodePort", "node_port": 31000}, "outside this cluster's range 30000-30049"),
-    ({"type": "NodePort", "node_port": 80}, "outside this cluster's range"),
-    ({"node_port": 30001}, "needs type NodePort or LoadBalancer"),
-    ({"type": "ExternalName"}, "cannot make a Service of type 'ExternalName'"),
-    ({"type": "Ingress"}, "cannot make a Service of type 'Ingress'"),
-    ({"name": "Web_1"}, "not a valid Service name"),
-    ({"headless": True, "type": "NodePort"}, "only a ClusterIP Service can be headless"),
-    ({"port_name": "a-very-long-port-name"}, "not a valid port name"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"port": 0}, "port 0 is out of range"),
+        ({"port": 70000}, "port 70000 is out of range"),
+        ({"target_port": 65536}, "target port 65536 is out of range"),
+        ({"target_port": "Not_A_Name"}, "neither a number nor a port name"),
+        ({"type": "NodePort", "node_port": 31000}, "outside this cluster's range 30000-30049"),
+        ({"type": "NodePort", "node_port": 80}, "outside this cluster's range"),
+        ({"node_port": 30001}, "needs type NodePort or LoadBalancer"),
+        ({"type": "ExternalName"}, "cannot make a Service of type 'ExternalName'"),
+        ({"type": "Ingress"}, "cannot make a Service of type 'Ingress'"),
+        ({"name": "Web_1"}, "not a valid Service name"),
+        ({"headless": True, "type": "NodePort"}, "only a ClusterIP Service can be headless"),
+        ({"port_name": "a-very-long-port-name"}, "not a valid port name"),
+    ],
+)
 def test_expose_rejects_bad_input_with_a_hint(kwargs: dict, message: str) -> None:
     spec = ExposeSpec(**{"deployment": "hello-world", "port": 80, **kwargs})
     with pytest.raises(InvalidInput, match=message) as caught:

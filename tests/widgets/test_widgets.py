@@ -9,7 +9,7 @@ import pytest
 
 import svclab as sl
 from live.helpers import eventually, service_names
-from svclab.kubectl import Kubectl
+from svclab.k8s.kubectl import Kubectl
 
 pytestmark = pytest.mark.live
 
@@ -17,8 +17,10 @@ pytestmark = pytest.mark.live
 def test_expose_builder_previews_refuses_and_applies(cluster: Kubectl, hello_world: str) -> None:
     ns = hello_world
     b = sl.ExposeBuilder(namespace=ns)
-    assert f"kubectl expose deployment hello-world --port=80 --target-port=8080 --type=ClusterIP --namespace={ns}" \
+    assert (
+        f"kubectl expose deployment hello-world --port=80 --target-port=8080 --type=ClusterIP --namespace={ns}"
         in b.text
+    )
     assert "targetPort: 8080" in b.text and b.error is None
     b.type.value = "NodePort"
     b.node_port.value = "31000"
@@ -47,8 +49,12 @@ def test_service_explorer_watches_endpoints_follow_the_deployment(cluster: Kubec
     try:
         e.replicas.value = 1
         e.scale_button.click()
-        eventually(lambda: "EndpointSlice entries (1 ready of 1)" in e.text
-                   and e.result.value.count("class='svclab-pod'") == 1, timeout=60)
+        eventually(
+            lambda: (
+                "EndpointSlice entries (1 ready of 1)" in e.text and e.result.value.count("class='svclab-pod'") == 1
+            ),
+            timeout=60,
+        )
         survivor = e.view.pods[0].name
         e.kill_button.click()
         assert f"killed {survivor}" in e.text
@@ -110,7 +116,7 @@ def test_load_balancing_chart_and_kube_proxy_viewer(cluster: Kubectl, hello_worl
 
 def test_widgets_answer_well_under_a_second(cluster: Kubectl, hello_world: str) -> None:
     """The issue's speed target, on this (warm) cluster: DNS lookup and Endpoints refresh from a widget."""
-    from svclab.bench_library import bench_widgets
+    from svclab.bench.widgets import bench_widgets
 
     figures = bench_widgets(runs=10, namespace=hello_world)
     for name, f in figures.items():

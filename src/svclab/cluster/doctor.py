@@ -50,8 +50,7 @@ def run_checks(settings: Settings) -> list[Check]:
     add(Check("docker client", bool(docker), docker or "not found", SETUP))
     engine = runner.run(["docker", "info", "--format", "{{json .}}"], check=False, timeout=20) if docker else None
     engine_ok = engine is not None and engine.returncode == 0
-    add(Check("docker engine", engine_ok, "running" if engine_ok else "not answering",
-              f"{SETUP} (starts dockerd)"))
+    add(Check("docker engine", engine_ok, "running" if engine_ok else "not answering", f"{SETUP} (starts dockerd)"))
     if engine is not None and engine_ok:
         info = json.loads(engine.stdout)
         default_runtime = info.get("DefaultRuntime", "")
@@ -60,43 +59,73 @@ def run_checks(settings: Settings) -> list[Check]:
         ok = default_runtime == "svclab-runc" or not needs_wrapper
         detail = f"default runtime {default_runtime}; " + (
             f"capability bounding set lacks mask {missing:#x}, privileged containers need svclab-runc"
-            if needs_wrapper else "full capability set, plain runc works")
+            if needs_wrapper
+            else "full capability set, plain runc works"
+        )
         add(Check("privileged containers", ok, detail, f"{SETUP} (registers svclab-runc as Docker's default runtime)"))
     add(Check("cgroups", True, cgroup_mode()))
     for tool, why in (("go", "builds kind, Kubernetes and the images"), ("mmdebstrap", "builds the Debian userlands")):
         path = shutil.which(tool)
         add(Check(tool, bool(path), path or f"not found ({why})", runner.INSTALL_HINTS.get(tool, SETUP)))
     for tool in ("kind", "kubectl"):
-        path = runner.which(tool, [settings.bin_dir])
-        ours = path is not None and Path(path).parent == settings.bin_dir
-        add(Check(tool, ours, path if ours else f"not built yet{f' (found {path})' if path else ''}",
-                  "`svclab up` builds it"))
+        found = runner.which(tool, [settings.bin_dir])
+        built = found is not None and Path(found).parent == settings.bin_dir
+        add(
+            Check(
+                tool,
+                built,
+                found if found and built else f"not built yet{f' (found {found})' if found else ''}",
+                "`svclab up` builds it",
+            )
+        )
     if engine_ok:
         builder = ImageBuilder(settings)
         stale = [s.title for s in builder.stale()]
-        add(Check("images", not stale, "all built" if not stale else "to build: " + ", ".join(stale),
-                  "`svclab up` builds them (about 20 minutes the first time)"))
+        add(
+            Check(
+                "images",
+                not stale,
+                "all built" if not stale else "to build: " + ", ".join(stale),
+                "`svclab up` builds them (about 20 minutes the first time)",
+            )
+        )
 
     mem = _meminfo_gib("MemAvailable")
-    add(Check("memory", mem >= MIN_FREE_MEMORY_GIB, f"{mem:.1f} GiB available",
-              f"free memory: the cluster needs about {MIN_FREE_MEMORY_GIB} GiB"))
+    add(
+        Check(
+            "memory",
+            mem >= MIN_FREE_MEMORY_GIB,
+            f"{mem:.1f} GiB available",
+            f"free memory: the cluster needs about {MIN_FREE_MEMORY_GIB} GiB",
+        )
+    )
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    for label, path in (("disk (cache)", settings.cache_dir), ("disk (docker)", Path("/var/lib/docker"))):
-        target = path if path.exists() else path.parent
+    for label, folder in (("disk (cache)", settings.cache_dir), ("disk (docker)", Path("/var/lib/docker"))):
+        target = folder if folder.exists() else folder.parent
         free = shutil.disk_usage(target).free / 2**30
-        add(Check(label, free >= MIN_FREE_DISK_GIB, f"{free:.0f} GiB free at {path}",
-                  f"free at least {MIN_FREE_DISK_GIB} GiB"))
+        add(
+            Check(
+                label,
+                free >= MIN_FREE_DISK_GIB,
+                f"{free:.0f} GiB free at {folder}",
+                f"free at least {MIN_FREE_DISK_GIB} GiB",
+            )
+        )
 
     cluster = Cluster(settings)
-    ours = set(_published_ports(cluster)) if engine_ok else set()
-    busy = [p for p in NODE_PORT_RANGE if p not in ours and _port_busy(p)]
-    add(Check("node ports", not busy,
-              f"127.0.0.1:{NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[-1]} " + ("free" if not busy else f"in use: {busy}"),
-              "stop what listens on those ports (`ss -ltnp`)"))
+    published = set(_published_ports(cluster)) if engine_ok else set()
+    busy = [p for p in NODE_PORT_RANGE if p not in published and _port_busy(p)]
+    add(
+        Check(
+            "node ports",
+            not busy,
+            f"127.0.0.1:{NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[-1]} " + ("free" if not busy else f"in use: {busy}"),
+            "stop what listens on those ports (`ss -ltnp`)",
+        )
+    )
     try:
         status = cluster.status()
-        add(Check("cluster", status.healthy, "ready" if status.healthy else "; ".join(status.problems),
-                  "`svclab up`"))
+        add(Check("cluster", status.healthy, "ready" if status.healthy else "; ".join(status.problems), "`svclab up`"))
     except SvclabError as exc:
         add(Check("cluster", False, exc.message, "`svclab up`"))
     return checks

@@ -40,36 +40,75 @@ class Step:
     images: tuple[str, ...] = ()  # docker images it creates (`{key}` is filled in)
 
 
+KUBERNETES_BINARIES = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+    "kubeadm",
+    "kubelet",
+    "kubectl",
+)
+
+
 def _go(name: str, title: str, inputs: tuple[str, ...], files: tuple[str, ...]) -> Step:
     return Step(name, title, "build/go.sh", (name,), inputs, files=files)
 
 
 STEPS: tuple[Step, ...] = (
     _go("kind", "kind CLI", ("gomod/kind",), ("../bin/kind",)),
-    _go("programs", "hello-app, pause, svclab-cni, svclab-runc", ("images", "runtime"),
-        ("images/hello-app", "images/pause", "images/cni", "images/svclab-runc")),
-    _go("kubernetes", "Kubernetes binaries", ("gomod/kubernetes",),
-        tuple(f"k8s/{b}" for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                                   "kube-proxy", "kubeadm", "kubelet", "kubectl")) + ("../bin/kubectl",)),
+    _go(
+        "programs",
+        "hello-app, pause, svclab-cni, svclab-runc",
+        ("images", "runtime"),
+        ("images/hello-app", "images/pause", "images/cni", "images/svclab-runc"),
+    ),
+    _go(
+        "kubernetes",
+        "Kubernetes binaries",
+        ("gomod/kubernetes",),
+        (*(f"k8s/{b}" for b in KUBERNETES_BINARIES), "../bin/kubectl"),
+    ),
     _go("etcd", "etcd", ("gomod/etcd",), ("etcd/etcd",)),
     _go("coredns", "CoreDNS", ("gomod/coredns",), ("coredns/coredns",)),
-    _go("metallb", "MetalLB", ("gomod/metallb",),
-        ("metallb/controller", "metallb/speaker", "metallb/metallb-native.yaml")),
-    Step("tools-rootfs", "Debian network-tools userland", "build/tools-rootfs.sh",
-         images=("svclab/debian-tools:{key}",)),
-    Step("node-rootfs", "kind node userland (Debian, systemd, containerd)", "build/node-rootfs.sh",
-         inputs=("node/customize.sh",), uses=("kind", "programs"), images=("svclab/node-base:{key}",)),
-    Step("images", "container images", "build/images.sh",
-         uses=("kubernetes", "etcd", "coredns", "metallb", "programs", "tools-rootfs")),
-    Step("node", "kind node image", "build/node.sh", inputs=("node/default-cni.yaml",),
-         uses=("node-rootfs", "images", "kubernetes"), images=("svclab/node:{k8s}-{key}",)),
+    _go(
+        "metallb",
+        "MetalLB",
+        ("gomod/metallb",),
+        ("metallb/controller", "metallb/speaker", "metallb/metallb-native.yaml"),
+    ),
+    Step(
+        "tools-rootfs", "Debian network-tools userland", "build/tools-rootfs.sh", images=("svclab/debian-tools:{key}",)
+    ),
+    Step(
+        "node-rootfs",
+        "kind node userland (Debian, systemd, containerd)",
+        "build/node-rootfs.sh",
+        inputs=("node/customize.sh",),
+        uses=("kind", "programs"),
+        images=("svclab/node-base:{key}",),
+    ),
+    Step(
+        "images",
+        "container images",
+        "build/images.sh",
+        uses=("kubernetes", "etcd", "coredns", "metallb", "programs", "tools-rootfs"),
+    ),
+    Step(
+        "node",
+        "kind node image",
+        "build/node.sh",
+        inputs=("node/default-cni.yaml",),
+        uses=("node-rootfs", "images", "kubernetes"),
+        images=("svclab/node:{k8s}-{key}",),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in STEPS}
 _COMMON = ("versions.env", "build/common.sh")
 
 
-def _hash_path(digest: "hashlib._Hash", path: Path) -> None:
+def _hash_path(digest: hashlib._Hash, path: Path) -> None:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:
         digest.update(str(f.relative_to(path.parent)).encode())
@@ -169,8 +208,10 @@ class ImageBuilder:
         v = self.settings.versions
         k8s = self.settings.kubernetes_version
         return [
-            *(f"registry.k8s.io/{c}:{k8s}" for c in
-              ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")),
+            *(
+                f"registry.k8s.io/{c}:{k8s}"
+                for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+            ),
             f"registry.k8s.io/etcd:{v['ETCD_IMAGE_TAG']}",
             f"registry.k8s.io/coredns/coredns:v{v['COREDNS_VERSION']}",
             *(f"registry.k8s.io/pause:{t}" for t in v["PAUSE_TAGS"].split()),

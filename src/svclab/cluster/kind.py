@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,14 @@ import yaml
 
 from svclab import runner
 from svclab.cluster.images import ADDON_IMAGES, ImageBuilder
-from svclab.errors import ClusterError, CommandFailed, InvalidInput
-from svclab.kubectl import Kubectl
-from svclab.settings import CLUSTER_NAME, NODE_PORT_RANGE, Settings, settings as default_settings
+from svclab.constants import COURSE_NAMESPACE_LABELS
+from svclab.errors import ClusterError, CommandFailed, InvalidInput, SvclabError
+from svclab.k8s import manifests, reads
+from svclab.k8s.kubectl import Kubectl
+from svclab.k8s.objects import NodeInfo
+from svclab.poll import poll
+from svclab.settings import CLUSTER_NAME, NODE_PORT_RANGE, Settings
+from svclab.settings import settings as default_settings
 
 #: progress callback: (stage, detail)
 Report = Callable[[str, str], None]
@@ -30,20 +34,12 @@ def _quiet(stage: str, detail: str) -> None:
 
 
 @dataclass
-class Node:
-    name: str
-    roles: list[str]
-    ready: bool
-    internal_ip: str
-
-
-@dataclass
 class ClusterStatus:
     """What `svclab status` shows; ``healthy`` means ready for the course."""
 
     provider: str  # "kind", "external" or "none"
     kubeconfig: str
-    nodes: list[Node] = field(default_factory=list)
+    nodes: list[NodeInfo] = field(default_factory=list)
     hello_world: str = "missing"  # "ready/desired" replicas
     loadbalancer_pool: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -151,8 +147,18 @@ class Cluster:
         report("cluster", "creating kind cluster (1 control plane, 2 workers)")
         try:
             runner.stream(
-                [kind, "create", "cluster", "--name", CLUSTER_NAME, "--config", config,
-                 "--kubeconfig", s.kubeconfig, "--retain"],
+                [
+                    kind,
+                    "create",
+                    "cluster",
+                    "--name",
+                    CLUSTER_NAME,
+                    "--config",
+                    config,
+                    "--kubeconfig",
+                    s.kubeconfig,
+                    "--retain",
+                ],
                 log=s.log_dir / "kind-create.log",
                 env=s.tool_env(),
                 on_line=lambda line: report("cluster", line.strip(" ✓•")) if line.strip() else None,
@@ -161,7 +167,7 @@ class Cluster:
             raise ClusterError(
                 f"kind could not create the cluster:\n{exc.stderr}",
                 hint="`svclab doctor` checks the prerequisites; the node containers were kept for "
-                     "inspection (`docker logs svclab-control-plane`); `svclab down` removes them",
+                "inspection (`docker logs svclab-control-plane`); `svclab down` removes them",
             ) from None
 
     def _start_stopped_nodes(self) -> None:
@@ -176,34 +182,27 @@ class Cluster:
 
     def _wait_nodes(self, report: Report, timeout: float = 300) -> None:
         report("cluster", "waiting for nodes to be Ready")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.kubectl("wait", "--for=condition=Ready", "nodes", "--all", "--timeout=10s", timeout=30)
-                return
-            except (CommandFailed, ClusterError) as exc:
-                if time.monotonic() > deadline:
-                    raise ClusterError(
-                        f"nodes not Ready after {timeout:.0f}s: {exc.message}",
-                        hint="`svclab status` lists the nodes; `svclab down && svclab up` recreates the cluster",
-                    ) from None
-                time.sleep(2)
+        why = poll(_nodes_not_ready, timeout=timeout, every=2, until=lambda reason: reason is None)
+        if why is not None:
+            raise ClusterError(
+                f"nodes not Ready after {timeout:.0f}s: {why}",
+                hint="`svclab status` lists the nodes; `svclab down && svclab up` recreates the cluster",
+            )
 
     def _wait_system_pods(self, report: Report, timeout: float = 240) -> None:
         """Every pod of the cluster's own namespaces Ready (after a host restart the nodes
         are Ready well before the control plane and MetalLB have recovered)."""
         report("cluster", "waiting for the system pods")
         for ns in ("kube-system", "metallb-system"):
-            if self.kubectl("get", "pods", "-n", ns, "-o", "name").strip():
-                self.kubectl("wait", "pods", "--all", "-n", ns, "--for=condition=Ready", f"--timeout={timeout:.0f}s",
-                             timeout=timeout + 30)
+            reads.wait_pods_ready(ns, timeout)
 
     def _load_images(self, report: Report) -> None:
         """`kind load` the course images, skipped when this cluster already has these builds."""
         images = [*self.images.metallb_images(), *ADDON_IMAGES]
         ids = runner.run(["docker", "image", "inspect", "--format", "{{.Id}}", *images]).stdout.split()
         node = runner.run(["docker", "inspect", "--format", "{{.Id}}", f"{CLUSTER_NAME}-control-plane"]).stdout
-        fingerprint = json.dumps({"cluster": node.strip(), "images": dict(zip(images, ids))}, sort_keys=True)
+        loaded = dict(zip(images, ids, strict=True))
+        fingerprint = json.dumps({"cluster": node.strip(), "images": loaded}, sort_keys=True)
         stamp = self.settings.cache_dir / "stamps" / "loaded-images.json"
         if stamp.exists() and stamp.read_text() == fingerprint:
             return
@@ -216,51 +215,59 @@ class Cluster:
         report("addons", "MetalLB (LoadBalancer IPs on the kind network)")
         manifest = (self.settings.build_dir / "metallb/metallb-native.yaml").read_text()
         self.kubectl.apply(manifest)
-        self.kubectl("-n", "metallb-system", "rollout", "status", "deployment/controller", "--timeout=180s",
-                     timeout=200)
-        self.kubectl("-n", "metallb-system", "rollout", "status", "daemonset/speaker", "--timeout=180s",
-                     timeout=200)
+        reads.wait_rolled_out("controller", "metallb-system", timeout=180)
+        reads.wait_pods_ready("metallb-system", timeout=180)
         pool = Template((self.settings.cluster_dir / "manifests/metallb-pool.yaml").read_text())
         body = pool.substitute(POOL=loadbalancer_pool())
-        # The controller's webhook takes a few seconds to serve after the rollout.
-        deadline = time.monotonic() + 120
-        while True:
+
+        def apply_pool() -> CommandFailed | None:  # the webhook serves a few seconds after the rollout
             try:
                 self.kubectl.apply(body)
-                return
-            except CommandFailed:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(2)
+                return None
+            except CommandFailed as exc:
+                return exc
+
+        if failed := poll(apply_pool, timeout=120, every=2, until=lambda result: result is None):
+            raise failed
 
     def _deploy_hello_world(self, report: Report) -> None:
         report("hello-world", "deploying hello-world (3 replicas of hello-app)")
-        self.kubectl.apply((self.settings.cluster_dir / "manifests/hello-world.yaml").read_text())
-        self.kubectl("rollout", "status", "deployment/hello-world", "--timeout=180s", timeout=200)
+        self.kubectl.apply(manifests.dump(manifests.hello_world("default")))
+        reads.wait_rolled_out("hello-world", "default", timeout=180)
 
     # ---- reset -----------------------------------------------------------------
-    #: namespaces svclab creates for labs, grading, demos and tests carry one of these labels
-    COURSE_NAMESPACE_LABELS = ("svclab.dev/lab", "svclab.dev/grading", "svclab.dev/demo", "svclab.dev/test")
 
     def reset(self, report: Report = _quiet) -> list[str]:
         """Back to the course's starting state without recreating the cluster:
         course namespaces deleted, `default` holding only hello-world (3 replicas).
         Returns what was removed."""
         removed: list[str] = []
-        for label in self.COURSE_NAMESPACE_LABELS:
+        for label in COURSE_NAMESPACE_LABELS:
             names = self.kubectl("get", "namespaces", "-l", label, "-o", "name").split()
             if names:
                 report("reset", f"deleting {len(names)} namespaces labelled {label}")
                 self.kubectl("delete", *names, "--wait=false")
                 removed += names
         keep = {"service/kubernetes", "deployment.apps/hello-world"}
-        objects = self.kubectl("get", "services,deployments,statefulsets,daemonsets,jobs,pods", "-n", "default",
-                               "-o", "name").split()
+        objects = self.kubectl(
+            "get", "services,deployments,statefulsets,daemonsets,jobs,pods", "-n", "default", "-o", "name"
+        ).split()
         bare = [o for o in objects if o not in keep and not o.startswith("pod/hello-world-")]
-        handmade = self.kubectl("get", "endpointslices", "-n", "default", "-o", "name", "-l",
-                                "endpointslice.kubernetes.io/managed-by!=endpointslice-controller.k8s.io").split()
-        endpoints = [e for e in self.kubectl("get", "endpoints", "-n", "default", "-o", "name").split()
-                     if e != "endpoints/kubernetes"]
+        handmade = self.kubectl(
+            "get",
+            "endpointslices",
+            "-n",
+            "default",
+            "-o",
+            "name",
+            "-l",
+            "endpointslice.kubernetes.io/managed-by!=endpointslice-controller.k8s.io",
+        ).split()
+        endpoints = [
+            e
+            for e in self.kubectl("get", "endpoints", "-n", "default", "-o", "name").split()
+            if e != "endpoints/kubernetes"
+        ]
         for group in (bare, handmade, endpoints):
             if group:
                 report("reset", f"deleting {len(group)} objects in default")
@@ -276,26 +283,21 @@ class Cluster:
             status.problems.append("no cluster yet: run `svclab up`")
             return status
         try:
-            items = self.kubectl.json("get", "nodes", timeout=20)["items"]
-        except (ClusterError, CommandFailed) as exc:
+            status.nodes = reads.nodes()
+        except SvclabError as exc:
             status.problems.append(f"API server unreachable: {exc.message.splitlines()[0]}")
             return status
-        status.nodes = [_node(item) for item in items]
         status.problems += [f"node {n.name} is not Ready" for n in status.nodes if not n.ready]
-        try:
-            deploy = self.kubectl.json("get", "deployment", "hello-world", "-n", "default")
-            ready = deploy["status"].get("readyReplicas", 0)
-            status.hello_world = f"{ready}/{deploy['spec']['replicas']}"
-            if ready < deploy["spec"]["replicas"]:
-                status.problems.append(f"hello-world has {status.hello_world} replicas ready")
-        except CommandFailed:
+        deploy = reads.deployment("hello-world", "default")
+        if deploy is None:
             status.problems.append("deployment hello-world is missing")
+        else:
+            ready, wanted = deploy.status.ready_replicas or 0, deploy.spec.replicas
+            status.hello_world = f"{ready}/{wanted}"
+            if ready < wanted:
+                status.problems.append(f"hello-world has {status.hello_world} replicas ready")
         if status.provider == "kind":
-            try:
-                pools = self.kubectl.json("get", "ipaddresspools.metallb.io", "-n", "metallb-system")["items"]
-                status.loadbalancer_pool = ", ".join(a for p in pools for a in p["spec"]["addresses"]) or None
-            except CommandFailed:
-                pass
+            status.loadbalancer_pool = ", ".join(reads.load_balancer_pools()) or None
             if status.loadbalancer_pool is None:
                 status.problems.append("MetalLB has no address pool: LoadBalancer Services get no IP")
         return status
@@ -309,12 +311,14 @@ class Cluster:
             self.settings.kubeconfig.unlink(missing_ok=True)
 
 
-def _node(item: dict) -> Node:
-    labels = item["metadata"].get("labels", {})
-    roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")) or ["worker"]
-    conditions = {c["type"]: c["status"] for c in item["status"].get("conditions", [])}
-    addresses = {a["type"]: a["address"] for a in item["status"].get("addresses", [])}
-    return Node(item["metadata"]["name"], roles, conditions.get("Ready") == "True", addresses.get("InternalIP", ""))
+def _nodes_not_ready() -> str | None:
+    """Why the nodes are not all Ready yet (None when they are)."""
+    try:
+        found = reads.nodes()
+    except SvclabError as exc:
+        return exc.message.splitlines()[0]
+    waiting = [n.name for n in found if not n.ready]
+    return None if found and not waiting else f"not Ready: {', '.join(waiting) or 'no nodes yet'}"
 
 
 SERVICE_SUBNET = "10.96.0.0/16"

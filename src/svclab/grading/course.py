@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -37,15 +37,17 @@ class Course:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or settings().repo_dir / "grader").resolve()
         if not (self.root / "nbgrader_config.py").is_file():
-            raise InvalidInput(f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
-                               "use the repository's grader/ folder or a copy of its nbgrader_config.py")
+            raise InvalidInput(
+                f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
+                "use the repository's grader/ folder or a copy of its nbgrader_config.py",
+            )
         # nbgrader runs `alembic`, `jupyter` and kubectl by name: this venv's and svclab's bins first.
         path = os.environ.get("PATH", "").split(os.pathsep)
         wanted = [str(Path(sys.executable).parent), str(settings().bin_dir)]
         os.environ["PATH"] = os.pathsep.join(wanted + [p for p in path if p not in wanted])
 
     @classmethod
-    def create(cls, root: Path) -> "Course":
+    def create(cls, root: Path) -> Course:
         """A new course root (e.g. one per class) with svclab's nbgrader_config.py."""
         root.mkdir(parents=True, exist_ok=True)
         shutil.copy(settings().repo_dir / "grader/nbgrader_config.py", root / "nbgrader_config.py")
@@ -57,8 +59,9 @@ class Course:
         try:
             result = runner.run([str(exe), *args], cwd=self.root, timeout=timeout)
         except CommandFailed as exc:
-            raise CommandFailed(exc.cmd, exc.returncode, exc.stderr,
-                                hint=f"nbgrader's log is above; the course root is {self.root}") from None
+            raise CommandFailed(
+                exc.cmd, exc.returncode, exc.stderr, hint=f"nbgrader's log is above; the course root is {self.root}"
+            ) from None
         return result.stdout + result.stderr
 
     @property
@@ -77,7 +80,7 @@ class Course:
         target = self.root / "submitted" / student / lab
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(notebook, target / f"{lab}.ipynb")
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
         (target / "timestamp.txt").write_text(stamp)
         return target / f"{lab}.ipynb"
 
@@ -85,8 +88,13 @@ class Course:
         folder = self.root / "submitted"
         return sorted(p.parent.name for p in folder.glob(f"*/{lab}") if p.is_dir())
 
-    def autograde(self, lab: str, students: Iterable[str] | None = None, parallel: int = 2,
-                  report: Callable[[str, str | None], None] = lambda student, error: None) -> dict[str, str | None]:
+    def autograde(
+        self,
+        lab: str,
+        students: Iterable[str] | None = None,
+        parallel: int = 2,
+        report: Callable[[str, str | None], None] = lambda student, error: None,
+    ) -> dict[str, str | None]:
         """Autograde each submission in its own process, at most ``parallel`` at once.
         Returns {student: None on success, or the error}."""
         _known(lab)
@@ -138,8 +146,15 @@ class Course:
         stats = []
         for check in LABS[lab].checks:
             points = [s[check.name] for s in scores.values() if check.name in s]
-            stats.append(CheckStats(check.name, check.points, sum(points) / len(points) if points else 0.0,
-                                    sum(p == check.points for p in points), len(points)))
+            stats.append(
+                CheckStats(
+                    check.name,
+                    check.points,
+                    sum(points) / len(points) if points else 0.0,
+                    sum(p == check.points for p in points),
+                    len(points),
+                )
+            )
         return stats
 
     def _db_url(self) -> str:

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import fcntl
 import os
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 import yaml
 
-from svclab.kubectl import Kubectl
+from svclab.constants import GRADING_LABEL, LAB_LABEL
+from svclab.k8s import reads
+from svclab.k8s.api import kube
+from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
 from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
+from svclab.poll import poll
 from svclab.settings import Settings, settings
 
 SERVICE_ACCOUNT = "svclab-grader"
@@ -32,7 +37,6 @@ class GradingEnvironment:
 
     def __init__(self, student: str, lab: str, s: Settings | None = None) -> None:
         self.settings = s or settings()
-        self.admin = Kubectl(self.settings)
         self.lab = LABS[lab]
         self.namespace = grading_namespace(student, lab)
         self.namespaces = [self.namespace] + ([f"{self.namespace}-b"] if self.lab.other_namespace else [])
@@ -45,43 +49,65 @@ class GradingEnvironment:
         grading_rules), its kubeconfig."""
         if self.lab.exclusive:
             self._acquire_lock()
-        self.admin("delete", "namespace", *self.namespaces, "--ignore-not-found", "--wait=true", timeout=180)
+        reads.delete_namespaces(self.namespaces)
         for ns in self.namespaces:
-            self.admin.create_namespace(ns, {"svclab.dev/grading": "true", "svclab.dev/lab": self.lab.name})
-        docs: list[dict] = [{"apiVersion": "v1", "kind": "ServiceAccount",
-                             "metadata": {"name": SERVICE_ACCOUNT, "namespace": self.namespace}}]
+            reads.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
+        k = kube()
+        subject = {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}
+        k.call(
+            f"create ServiceAccount {SERVICE_ACCOUNT}",
+            k.core.create_namespaced_service_account,
+            self.namespace,
+            {"metadata": {"name": SERVICE_ACCOUNT}},
+        )
         for ns in self.namespaces:
-            docs += [
-                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                 "metadata": {"name": SERVICE_ACCOUNT, "namespace": ns},
-                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
-                 "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}]},
-            ]
+            bindings = [("ClusterRole", "admin", SERVICE_ACCOUNT)]
             if self.lab.grading_rules:  # what `admin` does not allow but the lab needs
-                docs += [
-                    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                     "metadata": {"name": f"{SERVICE_ACCOUNT}-lab", "namespace": ns},
-                     "rules": [dict(rule) for rule in self.lab.grading_rules]},
-                    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                     "metadata": {"name": f"{SERVICE_ACCOUNT}-lab", "namespace": ns},
-                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                                 "name": f"{SERVICE_ACCOUNT}-lab"},
-                     "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}]},
-                ]
-        self.admin.apply(yaml.safe_dump_all(docs))
-        token = self.admin("create", "token", SERVICE_ACCOUNT, "-n", self.namespace, "--duration=2h").strip()
+                role = f"{SERVICE_ACCOUNT}-lab"
+                k.call(
+                    f"create Role {role} in {ns}",
+                    k.rbac.create_namespaced_role,
+                    ns,
+                    {"metadata": {"name": role}, "rules": [dict(rule) for rule in self.lab.grading_rules]},
+                )
+                bindings.append(("Role", role, role))
+            for kind, role_name, binding in bindings:
+                k.call(
+                    f"bind {role_name} in {ns}",
+                    k.rbac.create_namespaced_role_binding,
+                    ns,
+                    {
+                        "metadata": {"name": binding},
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role_name},
+                        "subjects": [subject],
+                    },
+                )
+        request = {"spec": {"expirationSeconds": 7200}}
+        token = k.call(
+            f"create a token for {SERVICE_ACCOUNT}",
+            k.core.create_namespaced_service_account_token,
+            SERVICE_ACCOUNT,
+            self.namespace,
+            request,
+        ).status.token
         self._write_kubeconfig(token)
         return self.kubeconfig
 
     def _write_kubeconfig(self, token: str) -> None:
-        admin = yaml.safe_load(self.admin("config", "view", "--flatten", "--minify"))
+        admin = yaml.safe_load(Kubectl(self.settings)("config", "view", "--flatten", "--minify"))
         cluster = admin["clusters"][0]
         config = {
-            "apiVersion": "v1", "kind": "Config", "current-context": "grading",
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "grading",
             "clusters": [cluster],
             "users": [{"name": SERVICE_ACCOUNT, "user": {"token": token}}],
-            "contexts": [{"name": "grading", "context": {"cluster": cluster["name"], "user": SERVICE_ACCOUNT,
-                                                         "namespace": self.namespace}}],
+            "contexts": [
+                {
+                    "name": "grading",
+                    "context": {"cluster": cluster["name"], "user": SERVICE_ACCOUNT, "namespace": self.namespace},
+                }
+            ],
         }
         self.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
         self.kubeconfig.write_text(yaml.safe_dump(config))
@@ -104,9 +130,17 @@ class GradingEnvironment:
         """Delete the namespaces (frees their NodePorts and LoadBalancer IPs)."""
         try:
             if self.lab.exclusive:  # free the cluster-wide node port before the next submission may take it
+                k = kube()
                 for ns in self.namespaces:
-                    self.admin("delete", "services", "--all", "-n", ns, "--wait=true", timeout=60)
-            self.admin("delete", "namespace", *self.namespaces, "--ignore-not-found", "--wait=false", timeout=60)
+                    for name in reads.service_names(ns):
+                        k.call(f"delete Service {name} in {ns}", k.core.delete_namespaced_service, name, ns)
+                    poll(
+                        partial(reads.service_names, ns),
+                        timeout=60,
+                        until=lambda names: not names,
+                        what=f"the Services of {ns} to go",
+                    )
+            reads.delete_namespaces(self.namespaces, wait=False)
             self.kubeconfig.unlink(missing_ok=True)
         finally:
             self._release_lock()

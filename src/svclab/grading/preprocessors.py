@@ -1,45 +1,31 @@
-"""nbgrader preprocessors that run each submission in its own grading namespace.
+"""The nbgrader preprocessor that runs each submission in its own grading namespace.
 
-Configure them around nbgrader's Execute (grader/nbgrader_config.py does):
-    PrepareGradingNamespace → Execute → RemoveGradingNamespace
-The namespace is derived here from nbgrader's student id, never from the notebook."""
+It takes the place of nbgrader's Execute in the autograde pipeline (grader/nbgrader_config.py):
+the namespace is created just before the notebook runs – derived from nbgrader's student
+id, never from the notebook – and deleted in ``finally``, whatever the execution did."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nbformat import NotebookNode
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute
 
 from svclab.grading.environment import GradingEnvironment
 
-_ACTIVE: dict[str, GradingEnvironment] = {}
 
-
-def _key(resources: dict[str, Any]) -> str:
-    meta = resources["nbgrader"]
-    return f"{meta['student']}/{meta['assignment']}/{meta['notebook']}"
-
-
-class PrepareGradingNamespace(NbGraderPreprocessor):
-    """Create the submission's fresh namespace and point the kernel at it."""
+class ExecuteInGradingNamespace(Execute):
+    """nbgrader's Execute (same timeouts, no retries), with the kernel pointed at a fresh,
+    RBAC-restricted namespace of this submission's own."""
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         meta = resources["nbgrader"]
         env = GradingEnvironment(meta["student"], meta["assignment"])
-        self.log.info("grading %s in namespace %s", _key(resources), env.namespace)
+        self.log.info("grading %s/%s in namespace %s", meta["student"], meta["assignment"], env.namespace)
         env.create()
         env.enter()
-        _ACTIVE[_key(resources)] = env
-        return nb, resources
-
-
-class RemoveGradingNamespace(NbGraderPreprocessor):
-    """Leave and delete the namespace once the notebook has run."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        env = _ACTIVE.pop(_key(resources), None)
-        if env is not None:
+        try:
+            return super().preprocess(nb, resources)
+        finally:
             env.leave()
             env.remove()
-        return nb, resources

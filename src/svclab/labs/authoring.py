@@ -20,15 +20,23 @@ import nbformat
 from nbformat import NotebookNode
 
 from svclab.errors import InvalidInput
-from svclab.labs.catalog import LABS, LabSpec
+from svclab.labs.catalog import LABS
+from svclab.labs.spec import LabSpec
 
 _BLOCK = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<body>.*?)^```\s*$", re.S | re.M)
 
 
-def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = True,
-          points: float | None = None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+def _meta(
+    grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = True, points: float | None = None
+) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -46,7 +54,7 @@ def build_notebook(spec: LabSpec, markdown: str) -> NotebookNode:
             cells.append(nbformat.v4.new_markdown_cell(chunk, metadata=_meta(f"md-{len(cells)}")))
 
     for match in _BLOCK.finditer(markdown):
-        text(markdown[position:match.start()])
+        text(markdown[position : match.start()])
         position = match.end()
         info = match["info"].split()
         body = match["body"].rstrip("\n")
@@ -55,34 +63,41 @@ def build_notebook(spec: LabSpec, markdown: str) -> NotebookNode:
             cells.append(nbformat.v4.new_code_cell(body, metadata=_meta("setup")))
         elif kind == "task":
             source = f"### BEGIN SOLUTION\n{body}\n### END SOLUTION"
-            cells.append(nbformat.v4.new_code_cell(source, metadata=_meta(f"task-{info[1]}", solution=True,
-                                                                          locked=False)))
+            cells.append(
+                nbformat.v4.new_code_cell(source, metadata=_meta(f"task-{info[1]}", solution=True, locked=False))
+            )
         elif kind == "check":
             check = spec.check(info[1])
             seen_checks.append(check.name)
             call = body or f'lab.check("{check.name}")'
             if check.hidden:
-                call = (f"# Autograde checks: {check.description}.\n"
-                        f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS")
-            cells.append(nbformat.v4.new_code_cell(call, metadata=_meta(f"check-{check.name}", grade=True,
-                                                                         points=check.points)))
+                call = f"# Autograde checks: {check.description}.\n### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
+            cells.append(
+                nbformat.v4.new_code_cell(call, metadata=_meta(f"check-{check.name}", grade=True, points=check.points))
+            )
         elif kind == "code":
             cells.append(nbformat.v4.new_code_cell(body, metadata=_meta(f"code-{len(cells)}")))
         else:
-            raise InvalidInput(f"unknown block kind {kind!r} in lab {spec.name}",
-                               "use setup, task <id>, check <name> or a plain python block")
+            raise InvalidInput(
+                f"unknown block kind {kind!r} in lab {spec.name}",
+                "use setup, task <id>, check <name> or a plain python block",
+            )
     text(markdown[position:])
     expected = [c.name for c in spec.checks]
     if sorted(seen_checks) != sorted(expected):
-        raise InvalidInput(f"lab {spec.name}: the notebook has checks {seen_checks}, the catalog {expected}",
-                           "place each catalog check exactly once")
+        raise InvalidInput(
+            f"lab {spec.name}: the notebook has checks {seen_checks}, the catalog {expected}",
+            "place each catalog check exactly once",
+        )
     for cell in cells:  # stable ids: rebuilding gives the same file
         cell["id"] = cell.metadata["nbgrader"]["grade_id"]
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata.update({
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    nb.metadata.update(
+        {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        }
+    )
     return nb
 
 

@@ -14,15 +14,20 @@ import atexit
 import os
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from svclab.errors import CheckFailed, CommandFailed, InvalidInput
-from svclab.kubectl import Kubectl
-from svclab.labs.catalog import LABS, SETUP_MANIFESTS, LabSpec
-from svclab.labs.checks import Context, Verdict
+from svclab.constants import LAB_LABEL
+from svclab.errors import CheckFailed, CommandFailed, InvalidInput, SvclabError
+from svclab.ipython import register_apply
+from svclab.k8s import manifests, reads
+from svclab.k8s.kubectl import Kubectl
+from svclab.labs.catalog import LABS
+from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
 from svclab.settings import Settings, settings
 
 GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
@@ -51,7 +56,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-") or "x"
 
 
-def lab_namespaces(spec: LabSpec, environ: os._Environ[str] | dict[str, str] = os.environ) -> tuple[str, str]:
+def lab_namespaces(spec: LabSpec, environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
     """(namespace, mode) for this kernel; see the module docstring."""
     if ns := environ.get(GRADING_NAMESPACE_ENV):
         return ns, "grading"
@@ -83,44 +88,29 @@ class Lab:
         namespaces = [n for n in (self.namespace, self.other_namespace) if n]
         if self.mode != "grading":
             if fresh:
-                self.kubectl("delete", "namespace", *namespaces, "--ignore-not-found", "--wait=true",
-                             timeout=180)
+                reads.delete_namespaces(namespaces)
             for ns in namespaces:
-                self.kubectl.create_namespace(ns, {"svclab.dev/lab": self.spec.name})
+                reads.create_namespace(ns, {LAB_LABEL: self.spec.name})
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
-                atexit.register(self.kubectl, "delete", "namespace", *namespaces, "--wait=false")
+                atexit.register(reads.delete_namespaces, namespaces, False)
             path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
             self._use_kubeconfig(self.kubectl.write_namespaced_config(self.namespace, path))
-        setup = [(self.namespace, key) for key in self.spec.setup]
+        setup: list[tuple[str, dict[str, Any]]] = [(self.namespace, make()) for make in self.spec.setup]
         if other := self.other_namespace:
-            setup += [(other, key) for key in self.spec.other_setup]
-        for ns, key in setup:
-            self.kubectl.apply(SETUP_MANIFESTS[key], "-n", ns)
-        for key in self.spec.repair:  # re-applying would undo the student's repair
-            self._create_once(SETUP_MANIFESTS[key], self.namespace)
-        for ns, key in setup:  # all applied first, so they start together
-            self._wait_ready(SETUP_MANIFESTS[key], ns)
+            setup += [(other, make()) for make in self.spec.other_setup]
+        for ns in {ns for ns, _ in setup}:
+            self.kubectl.apply(manifests.dump(*(m for n, m in setup if n == ns)), "-n", ns)
+        for make in self.spec.repair:  # re-applying would undo the student's repair
+            self._create_once(make, self.namespace)
+        for ns, manifest in setup:  # all applied first, so they start together
+            _wait_ready(manifest, ns)
 
-    def _create_once(self, manifest: str, namespace: str) -> None:
-        """Create the manifest's objects that do not exist yet; leave existing ones as they are.
+    def _create_once(self, make: Manifest, namespace: str) -> None:
+        """Create the object unless it exists; leave an existing one as it is.
         (--save-config: a later `kubectl apply` / %%apply of a fixed version merges cleanly.)"""
-        try:
-            self.kubectl("create", "--save-config", "-f", "-", "-n", namespace, input=manifest)
-        except CommandFailed as exc:
-            errors = [line for line in exc.stderr.splitlines() if line.startswith("Error")]
-            if not errors or not all("AlreadyExists" in line for line in errors):
-                raise
-
-    def _wait_ready(self, manifest: str, namespace: str) -> None:
-        """Wait until the Deployments of a set-up manifest have rolled out and its Pods are Ready."""
-        for doc in yaml.safe_load_all(manifest):
-            kind, name = (doc or {}).get("kind"), (doc or {}).get("metadata", {}).get("name")
-            if kind == "Deployment":
-                self.kubectl("rollout", "status", f"deployment/{name}", "-n", namespace, "--timeout=120s",
-                             timeout=150)
-            elif kind == "Pod":
-                self.kubectl("wait", f"pod/{name}", "-n", namespace, "--for=condition=Ready",
-                             "--timeout=120s", timeout=150)
+        manifest = make()
+        if reads.service(manifest["metadata"]["name"], namespace) is None:
+            self.kubectl("create", "--save-config", "-f", "-", "-n", namespace, input=manifests.dump(manifest))
 
     def _use_kubeconfig(self, path: Path) -> None:
         os.environ["KUBECONFIG"] = os.environ["SVCLAB_KUBECONFIG"] = str(path)
@@ -130,7 +120,7 @@ class Lab:
 
     # ---- checks --------------------------------------------------------------------
     def context(self) -> Context:
-        return Context(self.namespace, self.kubectl, self.answers, self.other_namespace)
+        return Context(self.namespace, self.answers, self.other_namespace)
 
     def run_check(self, name: str, **answers: object) -> CheckResult:
         """Run one check and return its result (never raises for a wrong answer)."""
@@ -141,8 +131,10 @@ class Lab:
         self.answers.update(answers)
         try:
             verdict = spec.fn(self.context())
-        except CommandFailed as exc:
-            verdict = Verdict(False, f"kubectl failed while checking: {exc.stderr.strip().splitlines()[-1]}")
+        except SvclabError as exc:  # the cluster could not be read: say so, as this check's result
+            verdict = Verdict(
+                False, f"the check could not read the cluster: {exc.message.splitlines()[0]}", exc.hint or ""
+            )
         points = spec.points if verdict.passed else 0
         return CheckResult(self.spec.name, name, points, spec.points, verdict.message, verdict.hint)
 
@@ -174,8 +166,9 @@ class Lab:
         try:
             out = self.kubectl.apply(manifest, "-n", self.namespace)
         except CommandFailed as exc:
-            raise InvalidInput(f"kubectl rejected the manifest: {exc.stderr.strip()}",
-                               "fix the field it names and run the cell again") from None
+            raise InvalidInput(
+                f"kubectl rejected the manifest: {exc.stderr.strip()}", "fix the field it names and run the cell again"
+            ) from None
         print(out.strip())
         return out
 
@@ -188,8 +181,15 @@ def start(name: str, fresh: bool = False) -> Lab:
     namespace, mode = lab_namespaces(spec)
     lab = Lab(spec, namespace, mode)
     lab.prepare(fresh=fresh)
-    from svclab.labs.notebook import install
-
-    install(lab)
+    register_apply(lab.apply)
     print(f"Lab {spec.title!r} ready in namespace {namespace}. `!kubectl …` works in that namespace.")
     return lab
+
+
+def _wait_ready(manifest: dict[str, Any], namespace: str) -> None:
+    """Wait until a set-up Deployment has rolled out, or a set-up Pod is Ready."""
+    kind, name = manifest.get("kind"), manifest["metadata"]["name"]
+    if kind == "Deployment":
+        reads.wait_rolled_out(name, namespace, timeout=120)
+    elif kind == "Pod":
+        reads.wait_pod_ready(name, namespace, timeout=120)

@@ -10,5 +10,13 @@ from svclab.widgets.views import (
     ServiceExplorer,
 )
 
-__all__ = ["DnsExplorer", "EnvViewer", "ExposeBuilder", "KubeProxyViewer", "LoadBalancingChart",
-           "ServiceExplorer", "View", "html_text"]
+__all__ = [
+    "DnsExplorer",
+    "EnvViewer",
+    "ExposeBuilder",
+    "KubeProxyViewer",
+    "LoadBalancingChart",
+    "ServiceExplorer",
+    "View",
+    "html_text",
+]

@@ -48,8 +48,13 @@ class View(w.VBox):
             self._fail(exc, keep)
             return False
         except Exception as exc:  # noqa: BLE001 – a widget shows errors, it never raises into the UI
-            self._fail(SvclabError(f"unexpected error: {type(exc).__name__}: {exc}",
-                                   "this is a bug in svclab; the message above helps to report it"), keep)
+            self._fail(
+                SvclabError(
+                    f"unexpected error: {type(exc).__name__}: {exc}",
+                    "this is a bug in svclab; the message above helps to report it",
+                ),
+                keep,
+            )
             return False
         self.seconds = time.perf_counter() - started
         self.error = None

@@ -8,8 +8,9 @@ import time
 
 import ipywidgets as w
 
-from svclab import discovery, kubeproxy, services, traffic
+from svclab import dns, env, kubeproxy, services, traffic
 from svclab.errors import InvalidInput
+from svclab.k8s import reads
 from svclab.services import NODE_PORTS, ServiceView
 from svclab.widgets import render
 from svclab.widgets.base import View, options, row
@@ -36,9 +37,11 @@ class ExposeBuilder(View):
 
     def __init__(self, deployment: str = "hello-world", namespace: str = "default") -> None:
         self.namespace = namespace
-        self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployment_names(namespace), deployment),
-                                     value=deployment)
+        self.deployment = w.Dropdown(
+            description="deployment",
+            options=options(lambda: services.deployment_names(namespace), deployment),
+            value=deployment,
+        )
         self.port = w.IntText(description="port", value=80, layout=_short())
         self.target_port = w.Text(description="target port", value="8080", layout=_short(), continuous_update=False)
         self.type = w.Dropdown(description="type", options=list(services.SERVICE_TYPES), value="ClusterIP")
@@ -48,11 +51,14 @@ class ExposeBuilder(View):
         self.apply_button = w.Button(description="Apply", button_style="primary", icon="check")
         self.plan: services.ServicePlan | None = None
         self.created: services.ServiceInfo | None = None
-        super().__init__("Expose a Deployment", [
-            row(self.deployment, self.type, self.name),
-            row(self.port, self.target_port, self.node_port),
-            row(self.preview_button, self.apply_button),
-        ])
+        super().__init__(
+            "Expose a Deployment",
+            [
+                row(self.deployment, self.type, self.name),
+                row(self.port, self.target_port, self.node_port),
+                row(self.preview_button, self.apply_button),
+            ],
+        )
         self.preview_button.on_click(lambda _: self.preview())
         self.apply_button.on_click(lambda _: self.apply())
         for control in (self.deployment, self.port, self.target_port, self.type, self.name, self.node_port):
@@ -63,9 +69,15 @@ class ExposeBuilder(View):
         node_port = _optional_port(self.node_port.value)
         if isinstance(node_port, str):
             raise InvalidInput(f"node port {node_port!r} is not a number", f"leave it empty or give {NODE_PORTS}")
-        return services.plan_expose(self.deployment.value, self.port.value, _optional_port(self.target_port.value),
-                                    self.type.value, self.name.value.strip() or None, node_port,
-                                    namespace=self.namespace)
+        return services.plan_expose(
+            self.deployment.value,
+            self.port.value,
+            _optional_port(self.target_port.value),
+            self.type.value,
+            self.name.value.strip() or None,
+            node_port,
+            namespace=self.namespace,
+        )
 
     def preview(self) -> bool:
         self.plan = None
@@ -73,6 +85,7 @@ class ExposeBuilder(View):
         def show() -> str:
             self.plan = self._plan()
             return render.plan(self.plan)
+
         return self.act(show, "checking…", keep=False)
 
     def apply(self) -> bool:
@@ -80,22 +93,32 @@ class ExposeBuilder(View):
             plan = self._plan()
             self.created = services.apply_plan(plan)
             return render.heading("Created") + render.service_info(self.created) + render.plan(plan)
+
         return self.act(create, "creating the Service…")
 
 
 class ServiceExplorer(View):
     """A Service's ports, selector, pods, EndpointSlices and topology; refresh, watch, scale, kill."""
 
-    def __init__(self, service: str = "hello-world", namespace: str = "default", deployment: str = "hello-world",
-                 watch_every: float = 1.0, watch_for: float = 600) -> None:
+    def __init__(
+        self,
+        service: str = "hello-world",
+        namespace: str = "default",
+        deployment: str = "hello-world",
+        watch_every: float = 1.0,
+        watch_for: float = 600,
+    ) -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
-                                                                          service), value=service)
+        self.service = w.Dropdown(
+            description="service", options=options(lambda: services.service_names(namespace), service), value=service
+        )
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.watch = w.ToggleButton(description="Watch", icon="eye", tooltip="refresh every second while on")
-        self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployment_names(namespace), deployment),
-                                     value=deployment)
+        self.deployment = w.Dropdown(
+            description="deployment",
+            options=options(lambda: services.deployment_names(namespace), deployment),
+            value=deployment,
+        )
         self.replicas = w.BoundedIntText(description="replicas", value=3, min=0, max=20, layout=_short())
         self.scale_button = w.Button(description="Scale")
         self.kill_button = w.Button(description="Kill a pod", button_style="danger", icon="times")
@@ -105,10 +128,13 @@ class ServiceExplorer(View):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        super().__init__("Service explorer", [
-            row(self.service, self.refresh_button, self.watch),
-            row(self.deployment, self.replicas, self.scale_button, self.kill_button),
-        ])
+        super().__init__(
+            "Service explorer",
+            [
+                row(self.service, self.refresh_button, self.watch),
+                row(self.deployment, self.replicas, self.scale_button, self.kill_button),
+            ],
+        )
         self.refresh_button.on_click(lambda _: self.refresh())
         self.scale_button.on_click(lambda _: self.scale())
         self.kill_button.on_click(lambda _: self.kill())
@@ -122,12 +148,14 @@ class ServiceExplorer(View):
             with self._lock:
                 self.view, self.refreshes = view, self.refreshes + 1
             return render.service_view(view)
+
         return self.act(read, "reading…")
 
     def scale(self) -> bool:
         def do() -> str:
             services.scale(self.deployment.value, self.replicas.value, self.namespace)
             return self._reread(f"scaled {self.deployment.value} to {self.replicas.value}")
+
         return self.act(do, "scaling…")
 
     def kill(self) -> bool:
@@ -138,6 +166,7 @@ class ServiceExplorer(View):
                 raise InvalidInput("no ready pod to kill", "scale the Deployment up first")
             services.kill_pod(victim.name, self.namespace)
             return self._reread(f"killed {victim.name}")
+
         return self.act(do, "killing a pod…")
 
     def _reread(self, what: str) -> str:
@@ -187,21 +216,21 @@ class DnsExplorer(View):
     def __init__(self, name: str = "hello-world", namespace: str = "default") -> None:
         self.namespace = w.Text(description="from ns", value=namespace, layout=_short())
         self.name = w.Text(description="name", value=name, layout=_wide())
-        self.type = w.Dropdown(description="type", options=list(discovery.RECORD_TYPES[:4]), value="A",
-                               layout=_short())
+        self.type = w.Dropdown(description="type", options=list(dns.RECORD_TYPES[:4]), value="A", layout=_short())
         self.resolve_button = w.Button(description="Resolve", button_style="primary", icon="search")
-        self.answer: discovery.DnsAnswer | None = None
-        self.conf: discovery.ResolvConf | None = None
+        self.answer: dns.DnsAnswer | None = None
+        self.conf: dns.ResolvConf | None = None
         super().__init__("DNS from a pod", [row(self.name, self.type, self.namespace, self.resolve_button)])
         self.resolve_button.on_click(lambda _: self.resolve())
 
     def resolve(self) -> bool:
         def look_up() -> str:
             ns = self.namespace.value.strip() or "default"
-            self.answer = discovery.resolve(self.name.value.strip(), self.type.value, ns)
+            self.answer = dns.resolve(self.name.value.strip(), self.type.value, ns)
             if self.conf is None or self._conf_ns != ns:
-                self.conf, self._conf_ns = discovery.resolv_conf(ns), ns
+                self.conf, self._conf_ns = dns.resolv_conf(ns), ns
             return render.dns_answer(self.answer, self.conf)
+
         return self.act(look_up, "asking CoreDNS from the toolbox pod…")
 
     _conf_ns = ""
@@ -213,44 +242,48 @@ class EnvViewer(View):
     def __init__(self, namespace: str = "default", deployment: str = "hello-world") -> None:
         self.namespace = namespace
         self.pod = w.Dropdown(description="pod", options=self._pods(), layout=_wide())
-        self.reload_button = w.Button(description="", icon="refresh", tooltip="reload the pod list",
-                                      layout=w.Layout(width="40px"))
+        self.reload_button = w.Button(
+            description="", icon="refresh", tooltip="reload the pod list", layout=w.Layout(width="40px")
+        )
         self.show_button = w.Button(description="Show variables", icon="list")
         self.service = w.Text(description="service", value="env-demo", layout=_short())
-        self.deployment = w.Dropdown(description="deployment",
-                                     options=options(lambda: services.deployment_names(namespace), deployment),
-                                     value=deployment)
+        self.deployment = w.Dropdown(
+            description="deployment",
+            options=options(lambda: services.deployment_names(namespace), deployment),
+            value=deployment,
+        )
         self.demo_button = w.Button(description="Before/after demo", button_style="primary", icon="play")
-        self.env: discovery.PodEnv | None = None
-        self.demo: discovery.EnvDemo | None = None
-        super().__init__("Service environment variables", [
-            row(self.pod, self.reload_button, self.show_button),
-            row(self.service, self.deployment, self.demo_button),
-        ])
+        self.env: env.PodEnv | None = None
+        self.demo: env.EnvDemo | None = None
+        super().__init__(
+            "Service environment variables",
+            [
+                row(self.pod, self.reload_button, self.show_button),
+                row(self.service, self.deployment, self.demo_button),
+            ],
+        )
         self.reload_button.on_click(lambda _: setattr(self.pod, "options", self._pods()))
         self.show_button.on_click(lambda _: self.show())
         self.demo_button.on_click(lambda _: self.run_demo())
 
     def _pods(self) -> list[str]:
-        from svclab.kube import kube
-
-        return options(lambda: sorted(p.metadata.name for p in kube().pods(self.namespace)
-                                      if p.status.phase == "Running"), None)
+        return options(lambda: [p.name for p in reads.pods(self.namespace) if p.phase == "Running"], None)
 
     def show(self) -> bool:
         def read() -> str:
             if not self.pod.value:
                 raise InvalidInput("choose a pod", "start one with svclab.probe_pod(namespace)")
-            self.env = discovery.pod_env(self.pod.value, self.namespace)
+            self.env = env.pod_env(self.pod.value, self.namespace)
             return render.env_table(self.env)
+
         return self.act(read, "running env in the pod…")
 
     def run_demo(self) -> bool:
         def demo() -> str:
-            self.demo = discovery.env_demo(self.service.value.strip(), self.deployment.value,
-                                           namespace=self.namespace)
+            self.demo = env.env_demo(self.service.value.strip(), self.deployment.value, namespace=self.namespace)
             self.pod.options = self._pods()
             return render.env_demo(self.demo)
+
         return self.act(demo, "starting a pod, creating the Service, starting another pod…")
 
 
@@ -259,8 +292,9 @@ class LoadBalancingChart(View):
 
     def __init__(self, service: str = "hello-world", namespace: str = "default", requests: int = 60) -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
-                                                                          service), value=service)
+        self.service = w.Dropdown(
+            description="service", options=options(lambda: services.service_names(namespace), service), value=service
+        )
         self.requests = w.IntSlider(description="requests", value=requests, min=10, max=500, step=10)
         self.source = w.Dropdown(description="from", options=list(traffic.SOURCES), value="pod", layout=_short())
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
@@ -270,9 +304,9 @@ class LoadBalancingChart(View):
 
     def send(self) -> bool:
         def go() -> str:
-            self.spread = traffic.spread(self.service.value, self.requests.value, self.namespace,
-                                         self.source.value)
+            self.spread = traffic.spread(self.service.value, self.requests.value, self.namespace, self.source.value)
             return render.spread_chart(self.spread)
+
         return self.act(go, f"sending {self.requests.value} requests…")
 
 
@@ -281,8 +315,9 @@ class KubeProxyViewer(View):
 
     def __init__(self, service: str = "hello-world", namespace: str = "default") -> None:
         self.namespace = namespace
-        self.service = w.Dropdown(description="service", options=options(lambda: services.service_names(namespace),
-                                                                          service), value=service)
+        self.service = w.Dropdown(
+            description="service", options=options(lambda: services.service_names(namespace), service), value=service
+        )
         nodes = options(kubeproxy.nodes, None)
         self.node = w.Dropdown(description="node", options=nodes, value=nodes[0] if nodes else None)
         self.show_button = w.Button(description="Show rules", button_style="primary", icon="table")
@@ -294,4 +329,5 @@ class KubeProxyViewer(View):
         def read() -> str:
             self.chains = kubeproxy.service_chains(self.service.value, self.namespace, self.node.value)
             return render.chains(self.chains)
+
         return self.act(read, "reading iptables on the node…")

@@ -1,7 +1,7 @@
 """How fast the widgets answer on a warm cluster: a DNS lookup (DnsExplorer → exec dig in the
 toolbox pod) and an Endpoints refresh (ServiceExplorer → Service, pods, EndpointSlices, nodes).
 
-Run: ``python -m svclab.bench_library`` (creates and deletes namespace ``svclab-bench``)."""
+Run: ``svclab bench --widgets`` (creates and deletes namespace ``svclab-bench``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import statistics
 import time
 from collections.abc import Callable
 
-import yaml
-
+from svclab import services
+from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
-from svclab.kube import kube
-from svclab.settings import settings
+from svclab.k8s import manifests, reads
+from svclab.k8s.api import kube
 
 BENCH_NAMESPACE = "svclab-bench"
 
@@ -37,17 +37,13 @@ def _summary(seconds: list[float]) -> dict[str, float]:
 
 def _prepare(namespace: str) -> bool:
     """hello-world exposed in ``namespace``; True when the namespace was created here."""
-    from svclab import services
-
-    k = kube()
-    created = k.get("read Namespace", k.core.read_namespace, namespace) is None
+    created = not reads.namespace_exists(namespace)
     if created:
-        k.call("create Namespace", k.core.create_namespace, {"metadata": {"name": namespace}})
-    if k.deployment("hello-world", namespace) is None:
-        manifest = yaml.safe_load((settings().cluster_dir / "manifests" / "hello-world.yaml").read_text())
-        manifest["metadata"]["namespace"] = namespace
-        k.call("create Deployment", k.apps.create_namespaced_deployment, namespace, manifest)
-    if k.service("hello-world", namespace) is None:
+        reads.create_namespace(namespace, {TEST_LABEL: "true"})
+    if reads.deployment("hello-world", namespace) is None:
+        k = kube()
+        k.call("create Deployment", k.apps.create_namespaced_deployment, namespace, manifests.hello_world(namespace))
+    if reads.service("hello-world", namespace) is None:
         services.expose("hello-world", 80, 8080, namespace=namespace)
     services.wait_for_endpoints("hello-world", namespace, ready=3, timeout=120)
     return created
@@ -68,11 +64,12 @@ def bench_widgets(runs: int = 30, namespace: str = BENCH_NAMESPACE) -> dict[str,
         }
     finally:
         if created:
-            k = kube()
-            k.call("delete Namespace", k.core.delete_namespace, namespace)
+            reads.delete_namespaces([namespace], wait=False)
     for name, f in figures.items():
-        print(f"{name:48} median {f['median_ms']:6.0f} ms   p95 {f['p95_ms']:6.0f} ms   "
-              f"max {f['max_ms']:6.0f} ms   ({runs} runs)")
+        print(
+            f"{name:48} median {f['median_ms']:6.0f} ms   p95 {f['p95_ms']:6.0f} ms   "
+            f"max {f['max_ms']:6.0f} ms   ({runs} runs)"
+        )
     return figures
 
 

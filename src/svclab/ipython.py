@@ -1,13 +1,12 @@
-"""IPython integration: `%%apply` and short, readable errors instead of tracebacks."""
+"""IPython integration, shared by labs and lectures: the `%%apply` cell magic and
+short, readable errors (message and hint) instead of tracebacks."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from svclab.errors import SvclabError
-
-if TYPE_CHECKING:
-    from svclab.labs.session import Lab
 
 
 def _ipython() -> Any:
@@ -18,14 +17,14 @@ def _ipython() -> Any:
     return get_ipython()
 
 
-def install(lab: "Lab") -> None:
-    """Register `%%apply` for this lab and the svclab error display, once per kernel."""
+def register_apply(apply_manifest: Callable[[str], object]) -> None:
+    """Make `%%apply` cells call ``apply_manifest(cell text)``, and show svclab errors briefly."""
     shell = _ipython()
     if shell is None:
         return
 
     def apply(line: str, cell: str) -> None:
-        lab.apply(cell)
+        apply_manifest(cell)
 
     shell.register_magic_function(apply, magic_kind="cell", magic_name="apply")
     show_errors_briefly()

@@ -1,9 +1,12 @@
-"""kubectl, pointed at svclab's cluster, through the one runner."""
+"""kubectl, pointed at svclab's kubeconfig, through the one runner.
+
+Only where kubectl itself is the point: applying YAML the way a student's
+``kubectl apply`` / ``%%apply`` does (so later applies merge), the cluster's
+add-on manifests, and kubeconfig files. Reads go through :mod:`svclab.k8s.reads`."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,9 @@ import yaml
 
 from svclab import runner
 from svclab.errors import ClusterError, CommandFailed, ToolMissing
-from svclab.settings import Settings, settings as default_settings
+from svclab.settings import Settings
+from svclab.settings import settings as default_settings
+
 
 class Kubectl:
     """Runs kubectl with svclab's kubeconfig; turns an unreachable cluster into ClusterError."""
@@ -40,21 +45,13 @@ class Kubectl:
         probe = [binary, "get", "--raw=/readyz", "--request-timeout=5s"]
         return runner.run(probe, check=False, timeout=10, env=self.settings.tool_env()).returncode == 0
 
-    def create_namespace(self, name: str, labels: dict[str, str], timeout: float = 60) -> None:
-        """Create (or label) a namespace and wait for its `default` ServiceAccount: pods
-        created before the controller adds it are refused."""
-        manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-        self.apply(yaml.safe_dump(manifest))
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self("get", "serviceaccount", "default", "-n", name, timeout=20)
-                return
-            except CommandFailed:
-                if time.monotonic() > deadline:
-                    raise ClusterError(f"namespace {name} got no default ServiceAccount within {timeout:.0f}s",
-                                       "is kube-controller-manager running? `svclab status`") from None
-                time.sleep(0.5)
+    def json(self, *args: str, timeout: float = 60) -> Any:
+        """``kubectl … -o json``, parsed: an independent view for tests and scripts (the
+        library itself reads through :mod:`svclab.k8s.reads`)."""
+        return json.loads(self(*args, "-o", "json", timeout=timeout))
+
+    def apply(self, manifest: str, *args: str) -> str:
+        return self("apply", "-f", "-", *args, input=manifest)
 
     def write_namespaced_config(self, namespace: str, path: Path) -> Path:
         """Write a copy of this kubeconfig whose context namespace is ``namespace``, so
@@ -65,9 +62,3 @@ class Kubectl:
         path.write_text(yaml.safe_dump(config))
         path.chmod(0o600)
         return path
-
-    def json(self, *args: str, timeout: float = 60) -> Any:
-        return json.loads(self(*args, "-o", "json", timeout=timeout))
-
-    def apply(self, manifest: str, *args: str) -> str:
-        return self("apply", "-f", "-", *args, input=manifest)

@@ -1,0 +1,24 @@
+"""Names that several rooms of svclab must agree on: labels, images, pod names."""
+
+from __future__ import annotations
+
+#: the course's application image (svclab builds a compatible one offline)
+HELLO_IMAGE = "gcr.io/google-samples/hello-app:1.0"
+#: dig, curl, env and a shell: the image of the toolbox pod
+TOOLBOX_IMAGE = "docker.io/svclab/toolbox:v1"
+#: the pod each course, lab and grading namespace runs its DNS and HTTP probes from
+TOOLBOX_POD = "toolbox"
+#: marks svclab's toolbox pods (value: what the pod is for)
+ROLE_LABEL = "svclab.dev/role"
+
+#: namespace labels: which part of svclab made the namespace (`svclab reset` deletes them all)
+LAB_LABEL = "svclab.dev/lab"  # value: the lab
+GRADING_LABEL = "svclab.dev/grading"
+DEMO_LABEL = "svclab.dev/demo"  # value: the lecture or demo notebook
+TEST_LABEL = "svclab.dev/test"
+COURSE_NAMESPACE_LABELS = (LAB_LABEL, GRADING_LABEL, DEMO_LABEL, TEST_LABEL)
+
+#: the label the EndpointSlice controller and kube-proxy use to tie a slice to its Service
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
+SLICE_CONTROLLER = "endpointslice-controller.k8s.io"

@@ -1,0 +1,54 @@
+"""What the course's lecture and demo notebooks use: ``from svclab import course``.
+
+- ``session``: ``course.start("lecture-01")`` gives the notebook a fresh namespace of
+  its own, ``s.finish()`` deletes it;
+- ``waits``: wait for pods, endpoints, kube-proxy rules, external IPs, DNS answers;
+- ``display``: ``course.show(result)`` and ``course.fetch(url)`` (curl from this machine);
+- ``diagrams``: SVG drawn from the live cluster.
+
+A new lecture helper goes into the module of its kind and is exported here."""
+
+from svclab.constants import DEMO_LABEL
+from svclab.course.diagrams import Diagram, chains_diagram, kube_proxy_diagram, network_diagram
+from svclab.course.display import Html, fetch, show
+from svclab.course.session import PREFIX_ENV, Session, namespace_for, start
+from svclab.course.waits import (
+    on_node,
+    pod_ips,
+    pod_node,
+    resolve,
+    wait_for,
+    wait_for_endpoints,
+    wait_for_external_ip,
+    wait_for_pods,
+    wait_ready,
+)
+from svclab.k8s.objects import Networks
+from svclab.k8s.reads import load_balancer_pools, networks
+
+__all__ = [
+    "DEMO_LABEL",
+    "PREFIX_ENV",
+    "Diagram",
+    "Html",
+    "Networks",
+    "Session",
+    "chains_diagram",
+    "fetch",
+    "kube_proxy_diagram",
+    "load_balancer_pools",
+    "namespace_for",
+    "network_diagram",
+    "networks",
+    "on_node",
+    "pod_ips",
+    "pod_node",
+    "resolve",
+    "show",
+    "start",
+    "wait_for",
+    "wait_for_endpoints",
+    "wait_for_external_ip",
+    "wait_for_pods",
+    "wait_ready",
+]
