@@ -23,14 +23,17 @@ _EXPORTS = {
         "Rejected",
     ],
     "svclab.k8s.objects": ["ServiceInfo"],
-    "svclab.services": [
+    "svclab.expose": [
         "ServicePlan",
-        "ServiceView",
         "expose",
         "plan_expose",
         "apply_plan",
         "create_external_name",
         "plan_external_name",
+        "load_balancer_available",
+    ],
+    "svclab.services": [
+        "ServiceView",
         "delete_service",
         "describe_service",
         "wait_for_endpoints",
@@ -38,7 +41,6 @@ _EXPORTS = {
         "kill_pod",
         "service_names",
         "deployment_names",
-        "load_balancer_available",
     ],
     "svclab.dns": ["DnsAnswer", "ResolvConf", "resolve", "wait_for_dns", "resolv_conf"],
     "svclab.env": ["PodEnv", "EnvDemo", "pod_env", "env_demo"],

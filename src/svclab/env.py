@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from svclab.constants import ROLE_LABEL
 from svclab.errors import InvalidInput
+from svclab.expose import expose
 from svclab.k8s import reads
 from svclab.k8s.api import kube
 from svclab.k8s.objects import ServiceInfo
 from svclab.poll import poll
-from svclab.services import delete_service, expose
+from svclab.services import delete_service
 from svclab.toolbox import start_toolbox
 
 

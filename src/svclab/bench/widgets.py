@@ -12,6 +12,7 @@ from collections.abc import Callable
 from svclab import services
 from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
+from svclab.expose import expose
 from svclab.k8s import manifests, reads
 from svclab.k8s.api import kube
 
@@ -44,7 +45,7 @@ def _prepare(namespace: str) -> bool:
         k = kube()
         k.call("create Deployment", k.apps.create_namespaced_deployment, namespace, manifests.hello_world(namespace))
     if reads.service("hello-world", namespace) is None:
-        services.expose("hello-world", 80, 8080, namespace=namespace)
+        expose("hello-world", 80, 8080, namespace=namespace)
     services.wait_for_endpoints("hello-world", namespace, ready=3, timeout=120)
     return created
 

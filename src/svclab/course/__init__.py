@@ -4,14 +4,16 @@
   its own, ``s.finish()`` deletes it;
 - ``waits``: wait for pods, endpoints, kube-proxy rules, external IPs, DNS answers;
 - ``display``: ``course.show(result)`` and ``course.fetch(url)`` (curl from this machine);
-- ``diagrams``: SVG drawn from the live cluster.
+- ``diagrams``, ``proxy``: SVG drawn from the live cluster (``svg``: its building blocks).
 
 A new lecture helper goes into the module of its kind and is exported here."""
 
 from svclab.constants import DEMO_LABEL
-from svclab.course.diagrams import Diagram, chains_diagram, kube_proxy_diagram, network_diagram
+from svclab.course.diagrams import network_diagram
 from svclab.course.display import Html, fetch, show
+from svclab.course.proxy import chains_diagram, kube_proxy_diagram
 from svclab.course.session import PREFIX_ENV, Session, namespace_for, start
+from svclab.course.svg import Diagram
 from svclab.course.waits import (
     on_node,
     pod_ips,

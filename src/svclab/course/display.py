@@ -10,10 +10,11 @@ from svclab import http
 from svclab.dns import DnsAnswer
 from svclab.env import EnvDemo, PodEnv
 from svclab.errors import InvalidInput
+from svclab.expose import ServicePlan
 from svclab.k8s.objects import ServiceInfo
 from svclab.kubeproxy import ServiceChains
 from svclab.poll import poll
-from svclab.services import ServicePlan, ServiceView
+from svclab.services import ServiceView
 from svclab.traffic import Spread
 
 

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from svclab.dns import DnsAnswer, ResolvConf
     from svclab.env import EnvDemo, PodEnv
+    from svclab.expose import ServicePlan
     from svclab.k8s.objects import ServiceInfo
     from svclab.kubeproxy import ServiceChains
-    from svclab.services import ServicePlan, ServiceView
+    from svclab.services import ServiceView
     from svclab.traffic import Spread
 
 COLORS = {"ready": "#2e7d32", "not ready": "#ef6c00", "no endpoint": "#9e9e9e"}
