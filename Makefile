@@ -1,5 +1,5 @@
 # The two commands of the README, and their shared set-up step.
-.PHONY: setup lab test
+.PHONY: setup lab test lint
 
 setup:            ## Debian packages, Python venv, Docker engine (idempotent; root)
 	bash cluster/setup-host.sh
@@ -8,6 +8,11 @@ lab: setup        ## cluster up (builds the offline images once), then JupyterLa
 	.venv/bin/svclab up
 	.venv/bin/svclab lab
 
-test: setup       ## cluster up, then the whole test suite against it
+lint:             ## style, formatting and types (no cluster needed)
+	.venv/bin/ruff check src tests grader
+	.venv/bin/ruff format --check src tests grader
+	.venv/bin/mypy
+
+test: setup lint  ## cluster up, then the whole test suite against it
 	.venv/bin/svclab up
 	.venv/bin/pytest
