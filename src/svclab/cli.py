@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Te
 from rich.table import Table
 
 from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
-from svclab.errors import SvclabError
+from svclab.errors import SvclabError, ToolMissing
 from svclab.settings import settings
 
 if TYPE_CHECKING:
@@ -191,8 +191,13 @@ CourseRoot = Annotated[Path | None, typer.Option("--course", help="nbgrader cour
 
 
 def _course(root: Path | None) -> Course:
-    from svclab.grading.course import Course  # nbgrader is heavy: import on use
-
+    try:  # nbgrader is heavy, and only in the `lab` extra: import on use
+        from svclab.grading.course import Course
+    except ModuleNotFoundError as exc:
+        raise ToolMissing(
+            f"grading needs {exc.name}, which this installation lacks",
+            "install svclab with its lab extra: pip install 'svclab[lab]'",
+        ) from None
     return Course(root)
 
 

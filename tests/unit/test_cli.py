@@ -55,3 +55,27 @@ def test_up_on_an_unreachable_cluster_names_the_problem(empty_home: Path) -> Non
     code, output = invoke("status")
     assert code == 1
     assert "API server unreachable: the cluster is not reachable" in output
+
+
+def test_grade_submit_refuses_what_is_not_a_submission_and_files_nothing(tmp_path: Path) -> None:
+    from svclab.grading.course import Course
+
+    root = Course.create(tmp_path / "course").root
+    course = ("--course", str(root))
+    text = tmp_path / "notes.ipynb"
+    text.write_text("my answers: 10.96.0.1\n")
+    labs = Path(__file__).resolve().parents[2] / "labs"
+    other, unrelated = labs / "nodeport" / "nodeport.ipynb", labs / "headless" / "headless.ipynb"
+    cases = [
+        ((str(tmp_path / "missing.ipynb"),), "missing.ipynb does not exist"),
+        ((str(text),), "notes.ipynb is not a Jupyter notebook"),
+        ((str(other),), "nodeport.ipynb is not a notebook of lab clusterip: it has checks of another lab (every-node)"),
+    ]
+    cases.append(((str(unrelated),), "headless.ipynb is not a notebook of lab clusterip: it has none of that lab's"))
+    for args, message in cases:
+        code, output = invoke("grade", "submit", "alice", "clusterip", *args, *course)
+        assert code == 1, output
+        assert message in output and "hint:" in output and "Traceback" not in output
+    code, output = invoke("grade", "submit", "../alice", "clusterip", str(other), *course)
+    assert code == 1 and "'../alice' is not a usable student id" in output
+    assert not (root / "submitted").exists()

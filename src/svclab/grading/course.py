@@ -6,6 +6,7 @@ Every step is the real nbgrader, run in the course root (grader/ by default)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable
@@ -14,12 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from svclab import runner
 from svclab.errors import CommandFailed, InvalidInput
 from svclab.labs.catalog import LABS
 from svclab.settings import settings
+
+#: what nbgrader and the grading namespaces can use as a student id
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,15 @@ class Course:
         return self.root / "release" / lab / f"{lab}.ipynb"
 
     def submit(self, student: str, lab: str, notebook: Path) -> Path:
-        """Place a student's notebook where autograde looks (what `collect` does)."""
+        """Place a student's notebook where autograde looks (what `collect` does), once it is
+        known to be a notebook of that lab; nothing is filed otherwise."""
         _known(lab)
+        if not STUDENT_ID.fullmatch(student):
+            raise InvalidInput(
+                f"{student!r} is not a usable student id",
+                "use letters, digits, '.', '_' and '-' (at most 64), e.g. alice or a.smith",
+            )
+        _check_submission(notebook, lab)
         target = self.root / "submitted" / student / lab
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(notebook, target / f"{lab}.ipynb")
@@ -159,6 +171,32 @@ class Course:
 
     def _db_url(self) -> str:
         return f"sqlite:///{self.db_path}?timeout=60"
+
+
+def _check_submission(notebook: Path, lab: str) -> None:
+    """InvalidInput unless ``notebook`` is a readable notebook holding the lab's graded cells."""
+    if not notebook.is_file():
+        raise InvalidInput(f"{notebook} does not exist", "give the path of the student's .ipynb file")
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 – nbformat raises JSON, schema and OS errors alike
+        raise InvalidInput(
+            f"{notebook} is not a Jupyter notebook ({type(exc).__name__}: {str(exc)[:120]})",
+            "submit the .ipynb file the student saved from the lab",
+        ) from None
+    ids = {str(c.get("metadata", {}).get("nbgrader", {}).get("grade_id")) for c in nb.cells}
+    found = {i.removeprefix("check-") for i in ids if i.startswith("check-")}
+    expected = {c.name for c in LABS[lab].checks}
+    hint = f"submit the student's copy of {lab}.ipynb (from `svclab grade generate {lab}`)"
+    if not found & expected:
+        raise InvalidInput(f"{notebook} is not a notebook of lab {lab}: it has none of that lab's check cells", hint)
+    if found - expected:
+        raise InvalidInput(
+            f"{notebook} is not a notebook of lab {lab}: it has checks of another lab "
+            f"({', '.join(sorted(found - expected))})",
+            hint,
+        )
 
 
 def _known(lab: str) -> None:

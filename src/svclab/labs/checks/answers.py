@@ -9,7 +9,7 @@ from typing import Any
 
 from svclab.k8s.objects import ServiceInfo
 from svclab.labs.checks.dns import listed
-from svclab.labs.checks.reach import node_port_of, pending, wait_external_ip
+from svclab.labs.checks.reach import node_port_of, with_external_ip
 from svclab.labs.checks.services import with_service
 from svclab.labs.spec import CheckFn, Context, Verdict
 
@@ -120,19 +120,13 @@ def external_ip_answer(name: str, key: str = "external_ip", timeout: float = 20)
         "it: the address differs in every namespace, including the one where you are graded",
     )
 
-    def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
-        if svc.type != "LoadBalancer":
-            return Verdict(
-                False,
-                f"Service {name} has type {svc.type}, which gets no external IP, so there is none to find",
-                "make it type LoadBalancer, wait for its EXTERNAL-IP, then read it",
-            )
-        found = wait_external_ip(ctx, name, timeout)
-        if found is None or found.external_ip is None:
-            return pending(name)
-        return answer(ctx)
-
-    return with_service(name, judge)
+    return with_external_ip(
+        name,
+        "which gets no external IP, so there is none to find",
+        "make it type LoadBalancer, wait for its EXTERNAL-IP, then read it",
+        answer,
+        timeout,
+    )
 
 
 def node_port_answer(name: str, key: str = "node_port", port: int = 80) -> CheckFn:

@@ -175,21 +175,26 @@ def pending(name: str) -> Verdict:
     )
 
 
-def reachable_on_external_ip(name: str, port: int = 80, timeout: float = 30) -> CheckFn:
-    """This machine gets an answer at http://<the Service's external IP>/; fails at once when
-    the Service is not a LoadBalancer."""
-    from_host = reachable_from_host(external_ip_url(name, port), timeout=timeout)
+def with_external_ip(name: str, not_balanced: str, hint: str, then: CheckFn, timeout: float) -> CheckFn:
+    """``then`` once LoadBalancer Service ``name`` has its external IP; at once ``not_balanced``
+    (with ``hint``) when the Service is of another type, or the <pending> verdict."""
 
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         if svc.type != "LoadBalancer":
-            return Verdict(
-                False,
-                f"Service {name} has type {svc.type}, so it has no external IP to reach",
-                "only a LoadBalancer Service gets an external IP (from MetalLB): set type: LoadBalancer",
-            )
+            return Verdict(False, f"Service {name} has type {svc.type}, {not_balanced}", hint)
         found = wait_external_ip(ctx, name, timeout)
-        if found is None or found.external_ip is None:
-            return pending(name)
-        return from_host(ctx)
+        return pending(name) if found is None or found.external_ip is None else then(ctx)
 
     return with_service(name, judge)
+
+
+def reachable_on_external_ip(name: str, port: int = 80, timeout: float = 30) -> CheckFn:
+    """This machine gets an answer at http://<the Service's external IP>/; fails at once when
+    the Service is not a LoadBalancer."""
+    return with_external_ip(
+        name,
+        "so it has no external IP to reach",
+        "only a LoadBalancer Service gets an external IP (from MetalLB): set type: LoadBalancer",
+        reachable_from_host(external_ip_url(name, port), timeout=timeout),
+        timeout,
+    )
