@@ -16,7 +16,11 @@ LAB_LABEL = "svclab.dev/lab"  # value: the lab
 GRADING_LABEL = "svclab.dev/grading"
 DEMO_LABEL = "svclab.dev/demo"  # value: the lecture or demo notebook
 TEST_LABEL = "svclab.dev/test"
+STUDENT_LABEL = "svclab.dev/student"  # value: the student whose namespace it is
 COURSE_NAMESPACE_LABELS = (LAB_LABEL, GRADING_LABEL, DEMO_LABEL, TEST_LABEL)
+
+#: where `svclab classroom` keeps each student's ServiceAccount and token (students have no rights there)
+CLASSROOM_NAMESPACE = "svclab-classroom"
 
 #: the label the EndpointSlice controller and kube-proxy use to tie a slice to its Service
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

@@ -58,7 +58,14 @@ class Settings:
 
     @property
     def kubeconfig(self) -> Path:
-        return Path(os.environ.get("SVCLAB_KUBECONFIG") or self.config_dir / "kubeconfig")
+        """``SVCLAB_KUBECONFIG``; else svclab's own (written by `svclab up`); else, where svclab
+        made no cluster (a student's kernel on a class's hub), the first file of ``KUBECONFIG``."""
+        if chosen := os.environ.get("SVCLAB_KUBECONFIG"):
+            return Path(chosen)
+        own = self.config_dir / "kubeconfig"
+        if not own.exists() and (given := os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]):
+            return Path(given)
+        return own
 
     @cached_property
     def versions(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ MAX_LINES = 400
 LAYERS: list[tuple[str, ...]] = [
     ("svclab.errors", "svclab.constants", "svclab.settings", "svclab.poll", "svclab.runner"),
     ("svclab.k8s",),
-    ("svclab.toolbox", "svclab.http", "svclab.ipython"),
+    ("svclab.toolbox", "svclab.http", "svclab.ipython", "svclab.identity"),
     (
         "svclab.dns",
         "svclab.env",
@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "svclab.cluster",
     ),
     ("svclab.labs",),
-    ("svclab.grading", "svclab.course", "svclab.widgets"),
+    ("svclab.grading", "svclab.course", "svclab.widgets", "svclab.classroom"),
     ("svclab.bench", "svclab.cli", "svclab"),
 ]
 

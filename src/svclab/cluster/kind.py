@@ -15,7 +15,7 @@ import yaml
 
 from svclab import runner
 from svclab.cluster.images import ADDON_IMAGES, ImageBuilder
-from svclab.constants import COURSE_NAMESPACE_LABELS
+from svclab.constants import COURSE_NAMESPACE_LABELS, STUDENT_LABEL
 from svclab.errors import ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.k8s import manifests, reads
 from svclab.k8s.kubectl import Kubectl
@@ -242,8 +242,8 @@ class Cluster:
         course namespaces deleted, `default` holding only hello-world (3 replicas).
         Returns what was removed."""
         removed: list[str] = []
-        for label in COURSE_NAMESPACE_LABELS:
-            names = self.kubectl("get", "namespaces", "-l", label, "-o", "name").split()
+        for label in COURSE_NAMESPACE_LABELS:  # a class's student namespaces stay: `svclab classroom remove`
+            names = self.kubectl("get", "namespaces", "-l", f"{label},!{STUDENT_LABEL}", "-o", "name").split()
             if names:
                 report("reset", f"deleting {len(names)} namespaces labelled {label}")
                 self.kubectl("delete", *names, "--wait=false")

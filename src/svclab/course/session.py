@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from svclab import identity
 from svclab.constants import DEMO_LABEL, TEST_LABEL
-from svclab.errors import CommandFailed, InvalidInput
+from svclab.errors import ClusterError, CommandFailed, InvalidInput
 from svclab.ipython import show_errors_briefly
 from svclab.k8s import manifests, reads
 from svclab.k8s.kubectl import Kubectl
@@ -26,11 +27,15 @@ from svclab.toolbox import probe_pod
 PREFIX_ENV = "SVCLAB_COURSE_PREFIX"
 
 
-def namespace_for(name: str, environ: Mapping[str, str] = os.environ) -> str:
-    """The namespace of notebook ``name``: the name itself, prefixed in tests and per
-    JupyterHub user so that two runs of one notebook never share a namespace."""
+def namespace_for(
+    name: str, environ: Mapping[str, str] = os.environ, student: Callable[[], str | None] = lambda: None
+) -> str:
+    """The namespace of notebook ``name``: the name itself, prefixed in tests, per student of a
+    class and per JupyterHub user, so that two runs of one notebook never share a namespace."""
     if prefix := environ.get(PREFIX_ENV):
         return f"{prefix}{name}"
+    if who := student():
+        return identity.namespace(who, name)
     if user := environ.get("JUPYTERHUB_USER"):
         return re.sub(r"[^a-z0-9]+", "-", user.lower()).strip("-")[:20] + f"-{name}"
     return name
@@ -68,8 +73,10 @@ class Session:
         print(out.strip())
 
     def finish(self) -> None:
-        """Delete the namespace and everything in it (Services, node ports, LoadBalancer IPs)."""
-        reads.delete_namespaces([self.namespace, *self.extra], wait=True, timeout=150)
+        """Delete the namespace and everything in it (Services, node ports, LoadBalancer IPs);
+        a student of a class keeps the (emptied) namespace, which the instructor provisioned."""
+        for ns in [self.namespace, *self.extra]:
+            _clear(ns)
         if os.environ.get("KUBECONFIG") == str(self.kubeconfig):
             os.environ["KUBECONFIG"] = str(self.settings.kubeconfig)
         self.kubeconfig.unlink(missing_ok=True)
@@ -86,7 +93,7 @@ def start(name: str, hello_world: bool = True, replicas: int = 3, toolbox: bool 
     and a ``toolbox`` pod (curl, dig); make ``!kubectl`` use that namespace."""
     s = default_settings()
     kubectl = Kubectl(s)
-    namespace = namespace_for(name)
+    namespace = namespace_for(name, student=identity.student)
     _fresh_namespace(namespace, name)
     if hello_world:
         kubectl.apply(manifests.dump(manifests.hello_world(namespace, replicas)))
@@ -110,7 +117,24 @@ def start(name: str, hello_world: bool = True, replicas: int = 3, toolbox: bool 
 
 
 def _fresh_namespace(namespace: str, name: str) -> None:
-    """Delete ``namespace`` (waiting until it is gone) and create it again, labelled."""
+    """Delete ``namespace`` (waiting until it is gone) and create it again, labelled; for a
+    student of a class, empty the namespace the instructor provisioned."""
+    if identity.student():
+        if not reads.namespace_exists(namespace):
+            raise ClusterError(
+                f"your namespace {namespace} does not exist (or is not yours)",
+                f"ask the instructor to provision it: svclab classroom add {identity.student()}",
+            )
+        reads.empty_namespace(namespace)
+        return
     reads.delete_namespaces([namespace], wait=True, timeout=150)
     labels = {DEMO_LABEL: name} | ({TEST_LABEL: "true"} if os.environ.get(PREFIX_ENV) else {})
     reads.create_namespace(namespace, labels)
+
+
+def _clear(namespace: str) -> None:
+    """What finish() does to one namespace: delete it, or empty a student's."""
+    if identity.student():
+        reads.empty_namespace(namespace)
+    else:
+        reads.delete_namespaces([namespace], wait=True, timeout=150)

@@ -158,6 +158,13 @@ def error_from_status(what: str, status: int, reason: str) -> APIError:
     """The svclab error for an API answer with HTTP ``status`` – the one place that maps them."""
     if status == 404:
         return NotFound(f"cannot {what}: not found", reason, status, reason)
+    if status == 403 and "exceeded quota" in reason:
+        return Forbidden(
+            f"cannot {what}: it would exceed the namespace's quota ({reason})",
+            "delete what you no longer need in this namespace, or ask the instructor for more",
+            status,
+            reason,
+        )
     if status in (401, 403):
         return Forbidden(
             f"cannot {what}: your kubeconfig's user is not allowed to ({reason})",

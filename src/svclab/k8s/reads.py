@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any
 
-from svclab.constants import SERVICE_NAME_LABEL
-from svclab.errors import ClusterError, InvalidInput, NotFound
+from svclab.constants import MANAGED_BY_LABEL, SERVICE_NAME_LABEL, SLICE_CONTROLLER
+from svclab.errors import ClusterError, Conflict, Forbidden, InvalidInput, NotFound
 from svclab.k8s.api import kube
 from svclab.k8s.objects import (
     EndpointInfo,
@@ -274,10 +274,63 @@ def kube_proxy_pod(node: str) -> str:
     )
 
 
+# -- who am I ------------------------------------------------------------------------------------
+def whoami() -> str:
+    """The user name the API server sees for this kubeconfig (a SelfSubjectReview, which
+    every authenticated user may make): ``system:serviceaccount:<ns>:<name>`` for a token."""
+    k = kube()
+    review = k.call(
+        "review who this kubeconfig is",
+        k.authentication.create_self_subject_review,
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+    )
+    return str(review.status.user_info.username or "")
+
+
 # -- namespaces ---------------------------------------------------------------------------------------
 def namespace_exists(name: str) -> bool:
+    """The namespace exists – and, for a student's kubeconfig, is one of theirs (the API server
+    answers 403 for a namespace one has no rights in, whether it exists or not)."""
     k = kube()
-    return k.get(f"read Namespace {name}", k.core.read_namespace, name) is not None
+    try:
+        return k.get(f"read Namespace {name}", k.core.read_namespace, name) is not None
+    except Forbidden:
+        return False
+
+
+def empty_namespace(name: str, timeout: float = 120) -> None:
+    """Delete what a lab or lecture made in the namespace – Services, workloads, pods, hand-made
+    EndpointSlices, ConfigMaps – and wait until its pods are gone; the namespace, its quota and
+    its RoleBindings stay (a student may not delete or create namespaces)."""
+    k = kube()
+    for svc in service_names(name):
+        k.get(f"delete Service {svc} in {name}", k.core.delete_namespaced_service, svc, name)
+    for what, delete, only in (
+        ("Deployments", k.apps.delete_collection_namespaced_deployment, {}),
+        ("StatefulSets", k.apps.delete_collection_namespaced_stateful_set, {}),
+        ("ReplicaSets", k.apps.delete_collection_namespaced_replica_set, {}),
+        ("Pods", k.core.delete_collection_namespaced_pod, {"grace_period_seconds": 0}),
+        (
+            "EndpointSlices",
+            k.discovery.delete_collection_namespaced_endpoint_slice,
+            {"label_selector": f"{MANAGED_BY_LABEL}!={SLICE_CONTROLLER}"},
+        ),
+        (
+            "ConfigMaps",
+            k.core.delete_collection_namespaced_config_map,
+            {"field_selector": "metadata.name!=kube-root-ca.crt"},
+        ),
+    ):
+        try:
+            k.call(f"delete the {what} in {name}", delete, name, **only)
+        except Forbidden:  # e.g. EndpointSlices, which only a selector-less lab's student may write
+            pass
+    poll(
+        lambda: not pods(name) and not service_names(name),
+        timeout=timeout,
+        every=0.5,
+        what=f"namespace {name} to be empty",
+    )
 
 
 def create_namespace(name: str, labels: dict[str, str], timeout: float = 60) -> None:
@@ -300,6 +353,26 @@ def create_namespace(name: str, labels: dict[str, str], timeout: float = 60) -> 
         timeout=timeout,
         every=0.3,
         what=f"the default ServiceAccount of namespace {name}",
+    )
+
+
+def ensure(
+    what: str, create: Callable[..., Any], patch: Callable[..., Any], namespace: str | None, body: dict[str, Any]
+) -> None:
+    """Create the object, or bring an existing one to ``body`` (idempotent provisioning)."""
+    k = kube()
+    where = (namespace,) if namespace else ()
+    try:
+        k.call(f"create {what}", create, *where, body)
+    except Conflict:
+        k.call(f"update {what}", patch, body["metadata"]["name"], *where, body)
+
+
+def namespaces(selector: str) -> list[str]:
+    """Names of the namespaces whose labels match ``selector``."""
+    k = kube()
+    return sorted(
+        n.metadata.name for n in k.call("list Namespaces", k.core.list_namespace, label_selector=selector).items
     )
 
 

@@ -14,15 +14,16 @@ import atexit
 import os
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from svclab import identity
 from svclab.constants import LAB_LABEL
-from svclab.errors import CheckFailed, CommandFailed, InvalidInput, SvclabError
+from svclab.errors import CheckFailed, ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.ipython import register_apply
 from svclab.k8s import manifests, reads
 from svclab.k8s.kubectl import Kubectl
@@ -56,12 +57,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-") or "x"
 
 
-def lab_namespaces(spec: LabSpec, environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+def lab_namespaces(
+    spec: LabSpec, environ: Mapping[str, str] = os.environ, student: Callable[[], str | None] = lambda: None
+) -> tuple[str, str]:
     """(namespace, mode) for this kernel; see the module docstring."""
     if ns := environ.get(GRADING_NAMESPACE_ENV):
         return ns, "grading"
     if environ.get("NBGRADER_EXECUTION"):
         return f"v-{spec.name}-{uuid.uuid4().hex[:6]}", "validate"
+    if name := student():
+        return identity.namespace(name, spec.name), "classroom"
     if user := environ.get("JUPYTERHUB_USER"):
         return f"{slug(user)}-{spec.name}", "student"
     return f"lab-{spec.name}", "student"
@@ -86,13 +91,19 @@ class Lab:
     def prepare(self, fresh: bool = False) -> None:
         """Create the namespace(s) (unless grading made them) and the lab's starting objects."""
         namespaces = [n for n in (self.namespace, self.other_namespace) if n]
-        if self.mode != "grading":
+        if self.mode == "classroom":  # provisioned by the instructor; a student may not create namespaces
+            self._check_provisioned(namespaces)
+            if fresh:
+                for ns in namespaces:
+                    reads.empty_namespace(ns)
+        if self.mode in ("student", "validate"):
             if fresh:
                 reads.delete_namespaces(namespaces)
             for ns in namespaces:
                 reads.create_namespace(ns, {LAB_LABEL: self.spec.name})
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
                 atexit.register(reads.delete_namespaces, namespaces, False)
+        if self.mode != "grading":
             path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
             self._use_kubeconfig(self.kubectl.write_namespaced_config(self.namespace, path))
         setup: list[tuple[str, dict[str, Any]]] = [(self.namespace, make()) for make in self.spec.setup]
@@ -104,6 +115,15 @@ class Lab:
             self._create_once(make, self.namespace)
         for ns, manifest in setup:  # all applied first, so they start together
             _wait_ready(manifest, ns)
+
+    def _check_provisioned(self, namespaces: list[str]) -> None:
+        missing = [ns for ns in namespaces if not reads.namespace_exists(ns)]
+        if missing:
+            student = identity.student() or "<student>"
+            raise ClusterError(
+                f"your lab namespace {', '.join(missing)} does not exist (or is not yours)",
+                f"ask the instructor to provision it: svclab classroom add {student}",
+            )
 
     def _create_once(self, make: Manifest, namespace: str) -> None:
         """Create the object unless it exists; leave an existing one as it is.
@@ -178,7 +198,7 @@ def start(name: str, fresh: bool = False) -> Lab:
     if name not in LABS:
         raise InvalidInput(f"there is no lab {name!r}", f"labs: {', '.join(sorted(LABS))}")
     spec = LABS[name]
-    namespace, mode = lab_namespaces(spec)
+    namespace, mode = lab_namespaces(spec, student=identity.student)
     lab = Lab(spec, namespace, mode)
     lab.prepare(fresh=fresh)
     register_apply(lab.apply)

@@ -94,6 +94,8 @@ class LabSpec:
     other_setup: tuple[Manifest, ...] = ()  # created in the second namespace
     repair: tuple[Manifest, ...] = ()  # Services the student repairs: created once, never re-applied
     exclusive: bool = False  # uses cluster-wide resources (a fixed NodePort): grade one at a time
+    node_ports: int = 0  # NodePort (and LoadBalancer) Services a student creates: the namespace's quota
+    load_balancers: int = 0  # LoadBalancer Services a student creates
     # RBAC rules the grading service account needs beyond the `admin` ClusterRole, which may
     # not write Endpoints or EndpointSlices (a selector-less Service needs them)
     grading_rules: tuple[dict[str, Any], ...] = ()

@@ -10,6 +10,8 @@ LAB = LabSpec(
     name="loadbalancer",
     title="LoadBalancer: reach hello-world on its own external IP",
     setup=STANDARD,
+    node_ports=1,  # a LoadBalancer Service takes a node port too
+    load_balancers=1,
     checks=(
         CheckSpec("exists", 1, "a Service named hello-world exists in your namespace", service_exists("hello-world")),
         CheckSpec("type", 1, "its type is LoadBalancer", service_type("hello-world", "LoadBalancer")),

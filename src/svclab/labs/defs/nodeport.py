@@ -13,6 +13,7 @@ LAB = LabSpec(
     title="NodePort: reach hello-world from this machine on a fixed node port",
     setup=STANDARD,
     exclusive=True,  # node port 30007 is cluster-wide: autograde one submission at a time
+    node_ports=1,
     checks=(
         CheckSpec("exists", 1, "a Service named hello-world exists in your namespace", service_exists("hello-world")),
         CheckSpec("type", 1, "its type is NodePort", service_type("hello-world", "NodePort")),

@@ -1,60 +1,24 @@
-"""The `svclab` command: cluster lifecycle, JupyterLab, and the instructor's grading workflow."""
+"""`svclab up | build | down | reset | status | doctor | bench | lab`: the cluster and JupyterLab."""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn
 from rich.table import Table
 
+from svclab.cli.app import app, console, friendly, progress
 from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
-from svclab.errors import SvclabError, ToolMissing
 from svclab.settings import settings
-
-if TYPE_CHECKING:
-    from svclab.grading.course import Course
-
-app = typer.Typer(
-    help="Kubernetes Services course: cluster, labs and grading.", no_args_is_help=True, pretty_exceptions_enable=False
-)
-grade_app = typer.Typer(help="Instructor workflow: nbgrader on the live cluster.", no_args_is_help=True)
-app.add_typer(grade_app, name="grade")
-console = Console()
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """Show an SvclabError as `error:` and `hint:` lines and exit 1 – never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except SvclabError as exc:
-            console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-            if exc.hint:
-                console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def _progress(*columns: ProgressColumn | str) -> Progress:
-    """A progress display that prints nothing when the output is not a terminal (CI logs)."""
-    return Progress(SpinnerColumn(), *columns, TimeElapsedColumn(), console=console, disable=not console.is_terminal)
 
 
 def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
     """`Cluster.up` with a progress bar over its stages, or plain lines in CI logs."""
-    with _progress(
+    with progress(
         TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20), TextColumn("{task.description}")
     ) as bar:
         task = bar.add_task("", total=len(STAGES), stage="")
@@ -88,7 +52,7 @@ def build() -> None:
     from svclab.cluster.images import ImageBuilder
 
     builder = ImageBuilder(settings())
-    with _progress(TextColumn("{task.description}")) as bar:
+    with progress(TextColumn("{task.description}")) as bar:
         task = bar.add_task("checking cached images")
 
         def report(step: object, line: str) -> None:
@@ -186,83 +150,6 @@ def lab(
     os.execve(argv[0], argv, {**os.environ, **s.tool_env()})
 
 
-# ---- svclab grade … ------------------------------------------------------------------
-CourseRoot = Annotated[Path | None, typer.Option("--course", help="nbgrader course root (default: grader/).")]
-
-
-def _course(root: Path | None) -> Course:
-    try:  # nbgrader is heavy, and only in the `lab` extra: import on use
-        from svclab.grading.course import Course
-    except ModuleNotFoundError as exc:
-        raise ToolMissing(
-            f"grading needs {exc.name}, which this installation lacks",
-            "install svclab with its lab extra: pip install 'svclab[lab]'",
-        ) from None
-    return Course(root)
-
-
-@grade_app.command("generate")
-@friendly
-def grade_generate(labs: list[str], course: CourseRoot = None) -> None:
-    """Student versions of the labs (solutions and hidden checks removed)."""
-    for name in labs:
-        console.print(f"{name}: {_course(course).generate(name)}")
-
-
-@grade_app.command("submit")
-@friendly
-def grade_submit(student: str, lab: str, notebook: Path, course: CourseRoot = None) -> None:
-    """File a student's notebook as a submission (what `nbgrader collect` does)."""
-    console.print(f"submitted {_course(course).submit(student, lab, notebook)}")
-
-
-@grade_app.command("autograde")
-@friendly
-def grade_autograde(
-    lab: str,
-    students: Annotated[list[str] | None, typer.Option("--student", help="Only these (repeatable).")] = None,
-    parallel: Annotated[int, typer.Option(help="Submissions graded at once.")] = 2,
-    course: CourseRoot = None,
-) -> None:
-    """Replay every submission into its own fresh namespace and grade it."""
-    c = _course(course)
-    todo = students or c.submitted_students(lab)
-    with _progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
-        task = bar.add_task(f"autograding {lab}", total=len(todo))
-
-        def report(student: str, error: str | None) -> None:
-            bar.advance(task)
-            if error:
-                console.print(f"[red]{student}:[/] {error}", highlight=False)
-
-        results = c.autograde(lab, todo, parallel, report)
-    scores = c.scores(lab)
-    table = Table("student", "points", box=None)
-    for student in sorted(results):
-        table.add_row(student, "error" if results[student] else f"{sum(scores.get(student, {}).values()):g}")
-    console.print(table)
-    if any(results.values()):
-        raise typer.Exit(1)
-
-
-@grade_app.command("feedback")
-@friendly
-def grade_feedback(lab: str, course: CourseRoot = None) -> None:
-    """HTML feedback for every graded submission."""
-    for page in _course(course).feedback(lab):
-        console.print(str(page))
-
-
-@grade_app.command("stats")
-@friendly
-def grade_stats(lab: str, course: CourseRoot = None) -> None:
-    """Per-check class statistics: mean points and full marks."""
-    table = Table("check", "max", "mean", "full marks", box=None)
-    for s in _course(course).stats(lab):
-        table.add_row(s.check, f"{s.max_points:g}", f"{s.mean:.2f}", f"{s.full_marks}/{s.students}")
-    console.print(table)
-
-
 def _print_status(status: ClusterStatus) -> None:
     table = Table("node", "roles", "ready", "internal IP", box=None)
     for n in status.nodes:
@@ -273,7 +160,3 @@ def _print_status(status: ClusterStatus) -> None:
     console.print(f"hello-world: {status.hello_world}   LoadBalancer pool: {status.loadbalancer_pool or '-'}")
     for problem in status.problems:
         console.print(f"[red]problem:[/] {problem}")
-
-
-if __name__ == "__main__":
-    sys.exit(app())

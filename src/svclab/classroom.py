@@ -1,0 +1,265 @@
+"""A class on one cluster: `svclab classroom add|remove|list|kubeconfig`.
+
+Each student gets one namespace per lab and per lecture (``alice-clusterip``,
+``alice-lecture-01`` …), labelled ``svclab.dev/student=alice``; in each, their
+ServiceAccount (``alice`` in ``svclab-classroom``) is bound to ``admin`` – plus what a lab
+needs beyond it, such as writing EndpointSlices – and a ResourceQuota and LimitRange cap
+what they can run, including node ports and LoadBalancer IPs. Their kubeconfig holds that
+account's token and nothing else: students never create namespaces or hold cluster rights.
+
+Per-lab namespaces keep the labs independent (several create a Service ``hello-world``)
+and let a lab be reset by emptying its namespace."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, STUDENT_LABEL
+from svclab.errors import InvalidInput
+from svclab.identity import STUDENT_NAME, namespace
+from svclab.k8s import reads
+from svclab.k8s.api import kube
+from svclab.k8s.kubectl import Kubectl
+from svclab.labs.catalog import LABS
+from svclab.poll import poll
+from svclab.settings import settings
+
+#: the lecture notebooks' namespaces (`course.start(...)`, `s.add_namespace("client")`)
+LECTURES = (
+    "lecture-01",
+    "lecture-02",
+    "lecture-03",
+    "lecture-04",
+    "lecture-05",
+    "lecture-05-client",
+    "lecture-06",
+    "lecture-07",
+)
+#: node ports and LoadBalancer IPs a lecture's cells create at once
+LECTURE_NODE_PORTS = {"lecture-02": 2, "lecture-03": 1, "lecture-04": 1, "lecture-07": 2}
+LECTURE_LOAD_BALANCERS = {"lecture-02": 1, "lecture-07": 1}
+QUOTA = "svclab-student"
+#: measured: a lab's set-up (3 hello-world pods, a toolbox) requests 20m CPU and 38Mi; a
+#: StatefulSet of 3 and a client pod on top stay well inside these
+HARD = {
+    "pods": "12",
+    "requests.cpu": "500m",
+    "requests.memory": "512Mi",
+    "limits.memory": "1536Mi",
+    "services": "10",
+    "persistentvolumeclaims": "0",
+}
+DEFAULTS = {
+    "default": {"memory": "64Mi"},
+    "defaultRequest": {"cpu": "10m", "memory": "16Mi"},
+    "max": {"memory": "256Mi"},
+}
+
+
+@dataclass(frozen=True)
+class StudentNamespace:
+    """One namespace a student works in, and what it may hold beyond the common quota."""
+
+    name: str  # the lab or lecture
+    labels: dict[str, str]
+    node_ports: int = 0
+    load_balancers: int = 0
+    rules: tuple[dict[str, Any], ...] = ()  # RBAC beyond `admin`
+
+    def quota(self) -> dict[str, Any]:
+        hard = HARD | {"services.nodeports": str(self.node_ports), "services.loadbalancers": str(self.load_balancers)}
+        return {"metadata": {"name": QUOTA}, "spec": {"hard": hard}}
+
+
+def student_namespaces() -> list[StudentNamespace]:
+    """Every namespace a student needs: each lab's (and its second one), each lecture's."""
+    found = []
+    for lab in LABS.values():
+        found.append(
+            StudentNamespace(lab.name, {LAB_LABEL: lab.name}, lab.node_ports, lab.load_balancers, lab.grading_rules)
+        )
+        if lab.other_namespace:
+            found.append(StudentNamespace(f"{lab.name}-b", {LAB_LABEL: lab.name}))
+    found += [
+        StudentNamespace(
+            n, {DEMO_LABEL: n.removesuffix("-client")}, LECTURE_NODE_PORTS.get(n, 0), LECTURE_LOAD_BALANCERS.get(n, 0)
+        )
+        for n in LECTURES
+    ]
+    return found
+
+
+def check_name(name: str) -> str:
+    if not STUDENT_NAME.fullmatch(name):
+        why = "is longer than 40 characters" if len(name) > 40 else "is not a name Kubernetes accepts in a namespace"
+        raise InvalidInput(
+            f"student name {name!r} {why}",
+            "use lower-case letters, digits and '-', starting with a letter, at most 40 (e.g. alice or alice-smith)",
+        )
+    return name
+
+
+@dataclass
+class Student:
+    name: str
+    namespaces: list[str] = field(default_factory=list)
+    has_account: bool = False
+
+
+class Classroom:
+    """Provision, list and remove the students of this cluster's class."""
+
+    def add(self, name: str) -> list[str]:
+        """Create (or bring up to date) a student's account, namespaces, RBAC and quotas."""
+        check_name(name)
+        k = kube()
+        if not reads.namespace_exists(CLASSROOM_NAMESPACE):
+            reads.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
+        reads.ensure(
+            f"ServiceAccount {name}",
+            k.core.create_namespaced_service_account,
+            k.core.patch_namespaced_service_account,
+            CLASSROOM_NAMESPACE,
+            {"metadata": {"name": name, "labels": {STUDENT_LABEL: name}}},
+        )
+        reads.ensure(
+            f"the token Secret of {name}",
+            k.core.create_namespaced_secret,
+            k.core.patch_namespaced_secret,
+            CLASSROOM_NAMESPACE,
+            {
+                "metadata": {
+                    "name": f"{name}-token",
+                    "labels": {STUDENT_LABEL: name},
+                    "annotations": {"kubernetes.io/service-account.name": name},
+                },
+                "type": "kubernetes.io/service-account-token",
+            },
+        )
+        made = []
+        for room in student_namespaces():
+            ns = namespace(name, room.name)
+            reads.create_namespace(ns, room.labels | {STUDENT_LABEL: name})
+            self._grant(ns, name, room)
+            made.append(ns)
+        return made
+
+    def _grant(self, ns: str, name: str, room: StudentNamespace) -> None:
+        k = kube()
+        subject = {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE}
+        bindings = [("ClusterRole", "admin", "svclab-student")]
+        if room.rules:
+            reads.ensure(
+                f"Role svclab-student-extra in {ns}",
+                k.rbac.create_namespaced_role,
+                k.rbac.patch_namespaced_role,
+                ns,
+                {"metadata": {"name": "svclab-student-extra"}, "rules": [dict(r) for r in room.rules]},
+            )
+            bindings.append(("Role", "svclab-student-extra", "svclab-student-extra"))
+        for kind, role, binding in bindings:
+            reads.ensure(
+                f"RoleBinding {binding} in {ns}",
+                k.rbac.create_namespaced_role_binding,
+                k.rbac.patch_namespaced_role_binding,
+                ns,
+                {
+                    "metadata": {"name": binding},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
+                    "subjects": [subject],
+                },
+            )
+        reads.ensure(
+            f"ResourceQuota in {ns}",
+            k.core.create_namespaced_resource_quota,
+            k.core.patch_namespaced_resource_quota,
+            ns,
+            room.quota(),
+        )
+        reads.ensure(
+            f"LimitRange in {ns}",
+            k.core.create_namespaced_limit_range,
+            k.core.patch_namespaced_limit_range,
+            ns,
+            {"metadata": {"name": QUOTA}, "spec": {"limits": [{"type": "Container", **DEFAULTS}]}},
+        )
+
+    def remove(self, name: str) -> list[str]:
+        """Delete exactly what :meth:`add` made for the student; returns the namespaces."""
+        check_name(name)
+        k = kube()
+        gone = reads.namespaces(f"{STUDENT_LABEL}={name}")
+        reads.delete_namespaces(gone, wait=False)
+        for what, delete, obj in (
+            ("token Secret", k.core.delete_namespaced_secret, f"{name}-token"),
+            ("ServiceAccount", k.core.delete_namespaced_service_account, name),
+        ):
+            if reads.namespace_exists(CLASSROOM_NAMESPACE):
+                k.get(f"delete the {what} of {name}", delete, obj, CLASSROOM_NAMESPACE)
+        return gone
+
+    def students(self) -> list[Student]:
+        """Every student: their namespaces and whether their account exists."""
+        found: dict[str, Student] = {}
+        k = kube()
+        for ns in k.call("list Namespaces", k.core.list_namespace, label_selector=STUDENT_LABEL).items:
+            who = ns.metadata.labels[STUDENT_LABEL]
+            found.setdefault(who, Student(who)).namespaces.append(ns.metadata.name)
+        if reads.namespace_exists(CLASSROOM_NAMESPACE):
+            accounts = k.call(
+                "list ServiceAccounts",
+                k.core.list_namespaced_service_account,
+                CLASSROOM_NAMESPACE,
+                label_selector=STUDENT_LABEL,
+            ).items
+            for sa in accounts:
+                found.setdefault(sa.metadata.name, Student(sa.metadata.name)).has_account = True
+        return [found[n] for n in sorted(found)]
+
+    def kubeconfig(self, name: str, path: Path | None = None) -> Path:
+        """Write the student's kubeconfig (their token, their first lab namespace) and return its path."""
+        check_name(name)
+        k = kube()
+        secret = poll(
+            lambda: k.get(
+                f"read the token of {name}", k.core.read_namespaced_secret, f"{name}-token", CLASSROOM_NAMESPACE
+            ),
+            timeout=30,
+            every=0.5,
+            until=lambda s: s is None or bool((s.data or {}).get("token")),
+            what=f"the token of student {name}",
+        )
+        if secret is None:
+            raise InvalidInput(f"there is no student {name!r} in this class", f"add them: svclab classroom add {name}")
+        admin = yaml.safe_load(Kubectl()("config", "view", "--flatten", "--minify"))
+        server = admin["clusters"][0]["cluster"]["server"]
+        token = base64.b64decode(secret.data["token"]).decode()
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": f"svclab-{name}",
+            "clusters": [
+                {"name": "svclab", "cluster": {"server": server, "certificate-authority-data": secret.data["ca.crt"]}}
+            ],
+            "users": [{"name": f"student-{name}", "user": {"token": token}}],
+            "contexts": [
+                {
+                    "name": f"svclab-{name}",
+                    "context": {
+                        "cluster": "svclab",
+                        "user": f"student-{name}",
+                        "namespace": namespace(name, "clusterip"),
+                    },
+                }
+            ],
+        }
+        target = path or settings().config_dir / "classroom" / f"{name}.kubeconfig"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(config, sort_keys=False))
+        target.chmod(0o600)
+        return target

@@ -1,0 +1,12 @@
+"""The `svclab` command. ``app`` (in ``app``) gathers the commands of ``cluster``
+(up, status, lab …), ``grade`` (the nbgrader workflow) and ``classroom`` (a class's students)."""
+
+import sys
+
+from svclab.cli import classroom, cluster, grade  # noqa: F401 – registering their commands
+from svclab.cli.app import app
+
+__all__ = ["app"]
+
+if __name__ == "__main__":
+    sys.exit(app())

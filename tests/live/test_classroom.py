@@ -1,0 +1,147 @@
+"""A class on the live cluster: the instructor provisions two students; each works with
+only their own kubeconfig. What a student may do works; what they may not is denied with
+a sentence, never a traceback – and `remove` takes away exactly what `add` made."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import svclab.labs
+from svclab import identity
+from svclab.classroom import Classroom, student_namespaces
+from svclab.errors import ClusterError, Forbidden, SvclabError
+from svclab.k8s import reads
+from svclab.k8s.api import kube
+from svclab.k8s.kubectl import Kubectl
+from svclab.poll import poll
+
+pytestmark = pytest.mark.live
+
+
+@dataclass
+class Student:
+    name: str
+    kubeconfig: Path
+
+
+@pytest.fixture(scope="module")
+def students(cluster: Kubectl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Student, Student]]:
+    room = Classroom()
+    names = [f"t{x}{uuid.uuid4().hex[:5]}" for x in "ab"]
+    folder = tmp_path_factory.mktemp("classroom")
+    try:
+        made = [Student(n, room.kubeconfig(n, folder / f"{n}.kubeconfig")) for n in names if room.add(n)]
+        yield made[0], made[1]
+    finally:
+        for n in names:
+            room.remove(n)
+
+
+@pytest.fixture
+def as_student(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Switch this process to a student's kubeconfig; labs change os.environ, so restore it whole."""
+    saved = dict(os.environ)
+
+    def use(student: Student) -> None:
+        monkeypatch.setenv("SVCLAB_KUBECONFIG", str(student.kubeconfig))
+
+    yield use
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_add_provisions_every_namespace_and_a_private_kubeconfig(students: tuple[Student, Student]) -> None:
+    a, _ = students
+    mine = reads.namespaces(f"svclab.dev/student={a.name}")
+    assert mine == sorted(f"{a.name}-{r.name}" for r in student_namespaces())
+    assert oct(a.kubeconfig.stat().st_mode & 0o777) == "0o600"
+    assert any(s.name == a.name and s.has_account and len(s.namespaces) == len(mine) for s in Classroom().students())
+    Classroom().add(a.name)  # idempotent
+    assert reads.namespaces(f"svclab.dev/student={a.name}") == mine
+
+
+def test_a_student_runs_a_lab_to_full_marks_with_only_their_kubeconfig(
+    students: tuple[Student, Student], as_student: object
+) -> None:
+    a, _ = students
+    as_student(a)  # type: ignore[operator]
+    assert identity.student() == a.name
+    lab = svclab.labs.start("clusterip", fresh=True)
+    assert lab.namespace == f"{a.name}-clusterip" and lab.mode == "classroom"
+    Kubectl()("expose", "deployment", "hello-world", "--port=80", "--target-port=8080")
+    cluster_ip = reads.service("hello-world", lab.namespace).cluster_ip  # type: ignore[union-attr]
+    results = [lab.run_check(c.name, cluster_ip=cluster_ip) for c in lab.spec.checks]
+    assert all(r.passed for r in results), [str(r) for r in results]
+
+
+def test_a_student_is_denied_everything_outside_their_namespaces(
+    students: tuple[Student, Student], as_student: object
+) -> None:
+    a, b = students
+    proxy = next(iter(reads.kube_proxy_pods().values()))  # found with the instructor's rights
+    as_student(a)  # type: ignore[operator]
+    k = kube()
+    denials = {
+        "read B's Service": lambda: reads.service("hello-world", f"{b.name}-clusterip"),
+        "list B's pods": lambda: reads.pods(f"{b.name}-clusterip"),
+        "create a namespace": lambda: k.call(
+            "create Namespace x", k.core.create_namespace, {"metadata": {"name": f"{a.name}-mine"}}
+        ),
+        "read Secrets in kube-system": lambda: k.call(
+            "list Secrets in kube-system", k.core.list_namespaced_secret, "kube-system"
+        ),
+        "read the class's tokens": lambda: k.call(
+            "read a token", k.core.read_namespaced_secret, f"{b.name}-token", "svclab-classroom"
+        ),
+        "list nodes": reads.nodes,
+        "exec in kube-system": lambda: k.exec(proxy, "kube-system", ["true"]),
+    }
+    for what, attempt in denials.items():
+        with pytest.raises(Forbidden) as caught:
+            attempt()
+        assert "not allowed" in caught.value.message and caught.value.hint, what
+        assert caught.value.status == 403, what
+    with pytest.raises(SvclabError, match="forbidden"):
+        Kubectl()("get", "pods", "-n", f"{b.name}-clusterip")
+
+
+def test_quota_caps_node_ports_and_load_balancers(students: tuple[Student, Student], as_student: object) -> None:
+    a, _ = students
+    as_student(a)  # type: ignore[operator]
+    k = kube()
+    service = {
+        "metadata": {"name": "lb"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}], "selector": {"run": "hello-world"}},
+    }
+    with pytest.raises(Forbidden, match="exceeded quota"):
+        k.call("create Service lb", k.core.create_namespaced_service, f"{a.name}-clusterip", service)
+
+
+def test_a_student_lab_without_provisioning_says_what_to_ask_for(
+    students: tuple[Student, Student], as_student: object
+) -> None:
+    a, _ = students
+    reads.delete_namespaces([f"{a.name}-headless"], wait=True)
+    try:
+        as_student(a)  # type: ignore[operator]
+        with pytest.raises(ClusterError, match=f"your lab namespace {a.name}-headless does not exist") as caught:
+            svclab.labs.start("headless")
+        assert f"svclab classroom add {a.name}" in (caught.value.hint or "")
+    finally:
+        os.environ.pop("SVCLAB_KUBECONFIG", None)
+        Classroom().add(a.name)
+
+
+def test_remove_takes_away_exactly_what_add_made(cluster: Kubectl) -> None:
+    name = f"tc{uuid.uuid4().hex[:5]}"
+    room = Classroom()
+    room.add(name)
+    assert len(room.remove(name)) == len(student_namespaces())
+    poll(lambda: not reads.namespaces(f"svclab.dev/student={name}"), timeout=180, what=f"{name}'s namespaces to go")
+    assert all(s.name != name for s in room.students())

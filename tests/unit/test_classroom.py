@@ -1,0 +1,64 @@
+"""Classroom provisioning without a cluster: names, the namespaces a student gets, and the
+identity a kernel reads from its kubeconfig."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from svclab.classroom import LECTURES, check_name, student_namespaces
+from svclab.errors import InvalidInput
+from svclab.identity import namespace, student_of
+from svclab.labs import LABS
+from svclab.labs.session import lab_namespaces
+
+COURSE = Path(__file__).resolve().parents[2] / "course"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("Alice Smith", "is not a name Kubernetes accepts"),
+        ("../x", "is not a name Kubernetes accepts"),
+        ("a" * 70, "is longer than 40 characters"),
+        ("-alice", "is not a name Kubernetes accepts"),
+    ],
+)
+def test_student_names_are_checked_with_a_reason(name: str, why: str) -> None:
+    with pytest.raises(InvalidInput, match=why) as caught:
+        check_name(name)
+    assert caught.value.hint and "e.g. alice" in caught.value.hint
+
+
+def test_every_namespace_a_student_needs_is_a_valid_name() -> None:
+    rooms = student_namespaces()
+    names = [namespace("a" * 40, r.name) for r in rooms]
+    assert all(len(n) <= 63 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", n) for n in names)
+    assert {r.name for r in rooms} >= set(LABS) | {"discovery-b"} | set(LECTURES)
+    quotas = {r.name: r.quota()["spec"]["hard"] for r in rooms}
+    assert quotas["nodeport"]["services.nodeports"] == "1" and quotas["clusterip"]["services.nodeports"] == "0"
+    assert quotas["loadbalancer"]["services.loadbalancers"] == "1"
+    assert next(r for r in rooms if r.name == "selectorless").rules  # admin may not write EndpointSlices
+
+
+def test_the_lecture_list_matches_the_notebooks() -> None:
+    used = set()
+    for path in COURSE.glob("*.ipynb"):
+        source = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        for started in re.findall(r'course\.start\("([^"]+)"', source):
+            used.add(started)
+            used |= {f"{started}-{extra}" for extra in re.findall(r'add_namespace\("([^"]+)"', source)}
+    assert used == set(LECTURES)
+
+
+def test_a_kernel_knows_its_student_from_the_account_alone() -> None:
+    assert student_of("system:serviceaccount:svclab-classroom:alice") == "alice"
+    assert student_of("system:serviceaccount:default:alice") is None
+    assert student_of("kubernetes-admin") is None
+    spec = LABS["discovery"]
+    assert lab_namespaces(spec, {}, lambda: "alice") == ("alice-discovery", "classroom")
+    # grading always wins: a submission is never graded in the student's own namespace
+    assert lab_namespaces(spec, {"SVCLAB_NAMESPACE": "g-alice-discovery"}, lambda: "alice")[1] == "grading"
