@@ -17,65 +17,21 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
-from nbformat import NotebookNode
 
 from svclab.course import PREFIX_ENV
 from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
+
+from .run import GUARD, problems_in
 
 COURSE = settings().repo_dir / "course"
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "demos").glob("*.ipynb"))
 CELL_TIMEOUT = 300
 ARTIFACTS = settings().repo_dir / "test-artifacts" / "course"
 
-#: what a failing shell command or kubectl prints on stdout (``!cmd`` merges stderr into it)
-_SHELL_ERRORS = re.compile(
-    r"^(Error from server|error: |.*: command not found|.*: not found$|"
-    r"curl: \(\d+\)|command terminated with exit code|Traceback)",
-    re.M,
-)
-
-#: run first, not saved: reports ``!`` commands that exited non-zero and widgets that show an error
-_GUARD = """
-import sys as _sys
-from IPython import get_ipython as _get_ipython
-
-def _svclab_pre(info=None):
-    _get_ipython().user_ns["_exit_code"] = 0
-
-def _svclab_post(result=None):
-    ns = _get_ipython().user_ns
-    if ns.get("_exit_code", 0):
-        print(f"SVCLAB-TEST: a shell command exited with status {ns['_exit_code']}", file=_sys.stderr)
-    from svclab.widgets.base import View
-    for name, value in list(ns.items()):
-        if isinstance(value, View) and value.error is not None:
-            print(f"SVCLAB-TEST: widget {name} shows an error: {value.error}", file=_sys.stderr)
-
-_get_ipython().events.register("pre_run_cell", _svclab_pre)
-_get_ipython().events.register("post_run_cell", _svclab_post)
-"""
-
 
 def _label(path: Path) -> str:
     return str(path.relative_to(COURSE)).removesuffix(".ipynb")
-
-
-def _problems(nb: NotebookNode) -> list[str]:
-    """Every error output, stderr stream and failed shell command, with its cell."""
-    found = []
-    for index, cell in enumerate(nb.cells[1:], start=1):
-        if cell.cell_type != "code":
-            continue
-        where = f"cell {index} ({cell.source.splitlines()[0][:70] if cell.source else ''!r})"
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                found.append(f"{where}: {out.ename}: {out.evalue}")
-            elif out.output_type == "stream" and out.name == "stderr" and out.text.strip():
-                found.append(f"{where}: stderr: {out.text.strip()[:600]}")
-            elif out.output_type == "stream" and (m := _SHELL_ERRORS.search(out.text)):
-                found.append(f"{where}: shell error: {m.group(0)[:300]}")
-    return found
 
 
 def _delete_namespaces(kubectl: Kubectl, prefix: str) -> None:
@@ -94,7 +50,7 @@ def _delete_namespaces(kubectl: Kubectl, prefix: str) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_label)
 def test_notebook_runs_top_to_bottom_without_errors(cluster: Kubectl, path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(_GUARD))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
@@ -116,7 +72,7 @@ def test_notebook_runs_top_to_bottom_without_errors(cluster: Kubectl, path: Path
     out = ARTIFACTS / f"{_label(path)}.ipynb"  # the executed notebook, to look at after a failure
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
-    problems = _problems(nb)
+    problems = problems_in(nb)
     assert not problems, f"{_label(path)} ({seconds:.0f} s):\n" + "\n".join(problems)
     print(f"{_label(path)}: {len(nb.cells) - 1} cells in {seconds:.0f} s")
 
@@ -128,7 +84,7 @@ def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path
     """In class: run the demo up to the clean-up cell, then Run All again in the same kernel;
     the reset cell must bring back the starting state and every cell work again."""
     nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(_GUARD))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
@@ -145,10 +101,10 @@ def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path
             client.execute_cell(nb.cells[0], 0)
             for index, cell in list(enumerate(nb.cells))[1:-1]:  # all but the clean-up cell
                 client.execute_cell(cell, index)
-            problems += [f"first run: {p}" for p in _problems(nb)]
+            problems += [f"first run: {p}" for p in problems_in(nb)]
             for index, cell in list(enumerate(nb.cells))[1:]:
                 client.execute_cell(cell, index)
-            problems += [f"second run: {p}" for p in _problems(nb)]
+            problems += [f"second run: {p}" for p in problems_in(nb)]
     except (CellExecutionError, CellTimeoutError) as exc:
         pytest.fail(f"{_label(path)} did not finish: {exc}", pytrace=False)
     finally:

@@ -1,0 +1,57 @@
+"""A student of a class runs every lab's reference answers to full marks, in a kernel whose
+only credential is the kubeconfig `svclab classroom kubeconfig` wrote: no namespace is
+created, no cluster-wide right is used, every check and hidden check passes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from svclab.classroom import Classroom
+from svclab.k8s.kubectl import Kubectl
+from svclab.labs import LABS
+from svclab.settings import settings
+
+from .run import GUARD, problems_in
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
+
+
+@pytest.fixture(scope="module")
+def student(cluster: Kubectl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A provisioned student; yields their kubeconfig."""
+    name = f"tl{uuid.uuid4().hex[:5]}"
+    room = Classroom()
+    room.add(name)
+    try:
+        yield room.kubeconfig(name, tmp_path_factory.mktemp("student") / "kubeconfig")
+    finally:
+        room.remove(name)
+
+
+@pytest.mark.parametrize("lab", sorted(LABS))
+def test_a_student_runs_the_lab_reference_to_full_marks(student: Path, lab: str) -> None:
+    path = settings().labs_dir / lab / f"{lab}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
+    env = {k: v for k, v in os.environ.items() if k not in ("SVCLAB_NAMESPACE", "NBGRADER_EXECUTION")}
+    env |= {
+        "SVCLAB_KUBECONFIG": str(student),
+        "KUBECONFIG": str(student),
+        "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute(env=env)
+    problems = problems_in(nb)
+    assert not problems, f"{lab} as a student:\n" + "\n".join(problems)
+    checks = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    assert len(checks) == len(LABS[lab].checks)
+    assert all(any("✓" in o.get("text", "") for o in c.outputs) for c in checks), f"{lab}: a check printed no ✓"
