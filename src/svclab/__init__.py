@@ -23,7 +23,7 @@ _EXPORTS = {
         "Rejected",
     ],
     "svclab.k8s.objects": ["ServiceInfo"],
-    "svclab.expose": [
+    "svclab.exposing": [
         "ServicePlan",
         "expose",
         "plan_expose",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from svclab.constants import ROLE_LABEL
 from svclab.errors import InvalidInput
-from svclab.expose import expose
+from svclab.exposing import expose
 from svclab.k8s import reads
 from svclab.k8s.api import kube
 from svclab.k8s.objects import ServiceInfo

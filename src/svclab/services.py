@@ -1,6 +1,6 @@
 """Inspecting and acting on Services and what backs them: the pods a Service's selector
 matches and its EndpointSlices (:class:`ServiceView`), waiting for them to settle,
-scaling a Deployment and killing a pod. Creating Services is :mod:`svclab.expose`."""
+scaling a Deployment and killing a pod. Creating Services is :mod:`svclab.exposing`."""
 
 from __future__ import annotations
 

@@ -44,6 +44,11 @@ class Settings:
         return self.repo_dir / "labs"
 
     @property
+    def workspace_dir(self) -> Path:
+        """Where `svclab lab` opens a student's workspace (course + student versions of the labs)."""
+        return Path(os.environ.get("SVCLAB_WORKSPACE") or Path.home() / "svclab")
+
+    @property
     def build_dir(self) -> Path:
         return self.cache_dir / "build"
 

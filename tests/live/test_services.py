@@ -83,7 +83,7 @@ def test_invalid_input_is_explained_and_changes_nothing(
         with pytest.raises(sl.InvalidInput, match=message) as caught:
             sl.expose(**kwargs, namespace=ns)
         assert caught.value.hint, kwargs
-    monkeypatch.setattr("svclab.expose.load_balancer_available", lambda: False)
+    monkeypatch.setattr("svclab.exposing.load_balancer_available", lambda: False)
     with pytest.raises(sl.InvalidInput, match="no LoadBalancer implementation"):
         sl.expose("hello-world", 80, type="LoadBalancer", name="lb", namespace=ns)
     assert service_names(ns) == before

@@ -21,14 +21,14 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "svclab.dns",
         "svclab.env",
-        "svclab.expose",
+        "svclab.exposing",
         "svclab.services",
         "svclab.traffic",
         "svclab.kubeproxy",
         "svclab.cluster",
     ),
     ("svclab.labs",),
-    ("svclab.grading", "svclab.course", "svclab.widgets", "svclab.classroom"),
+    ("svclab.grading", "svclab.course", "svclab.widgets", "svclab.classroom", "svclab.workspace"),
     ("svclab.bench", "svclab.cli", "svclab"),
 ]
 
@@ -100,3 +100,17 @@ def test_only_the_k8s_layer_uses_the_kubernetes_client_and_only_the_runner_start
 def test_modules_stay_small(module: str) -> None:
     lines = len(MODULES[module].read_text().splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines; split it by concern"
+
+
+def test_no_exported_name_is_shadowed_by_a_module() -> None:
+    """`import svclab as sl; sl.expose(...)` must reach the function even after the module of the
+    same room was imported (Python sets every imported submodule as a package attribute)."""
+    import importlib
+    import types
+
+    import svclab
+
+    for name in MODULES:
+        importlib.import_module(name)
+    shadowed = [n for n in svclab.__all__ if isinstance(getattr(svclab, n), types.ModuleType)]
+    assert not shadowed, f"svclab.{shadowed} are modules, not the functions svclab exports"

@@ -12,7 +12,7 @@ import yaml
 from svclab.dns import DnsAnswer, parse_dig, parse_resolv_conf
 from svclab.env import parse_env, service_variables
 from svclab.errors import InvalidInput
-from svclab.expose import ExposeSpec
+from svclab.exposing import ExposeSpec
 from svclab.k8s.api import exit_status
 from svclab.kubeproxy import parse_nat_table, service_chains_from
 from svclab.traffic import parse_hostnames

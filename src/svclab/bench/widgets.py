@@ -12,7 +12,7 @@ from collections.abc import Callable
 from svclab import services
 from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
-from svclab.expose import expose
+from svclab.exposing import expose
 from svclab.k8s import manifests, reads
 from svclab.k8s.api import kube
 

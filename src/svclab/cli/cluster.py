@@ -131,23 +131,51 @@ def bench(
 
 @app.command()
 @friendly
+def workspace(
+    folder: Annotated[Path | None, typer.Argument(help="Where (default: ~/svclab).")] = None,
+) -> Path:
+    """Create or update a student workspace: the course and the student versions of the labs."""
+    from svclab.workspace import update
+
+    result = update(folder)
+    console.print(
+        f"workspace {result.root}: {len(result.written)} files written, {len(result.kept)} kept as they are"
+        + (f", newer versions beside {len(result.beside)}: {', '.join(result.beside)}" if result.beside else ""),
+        highlight=False,
+    )
+    return result.root
+
+
+@app.command()
+@friendly
 def lab(
     port: Annotated[int, typer.Option(help="Port of the JupyterLab server (on 127.0.0.1).")] = 8888,
     browser: Annotated[bool, typer.Option(help="Open a browser.")] = True,
+    instructor: Annotated[bool, typer.Option(help="Open the sources (labs with solutions, grader/).")] = False,
+    folder: Annotated[Path | None, typer.Option("--dir", help="The student workspace (default: ~/svclab).")] = None,
 ) -> None:
-    """Start JupyterLab on the course, with kubectl and the cluster's kubeconfig set."""
+    """Start JupyterLab on the course (a student workspace, or the sources with --instructor),
+    with kubectl and the cluster's kubeconfig set."""
     s = settings()
+    env = {**os.environ, **s.tool_env()}
+    if instructor:
+        root = s.repo_dir
+    else:
+        root = workspace(folder)
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            p for p in (str(root / ".jupyter"), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
+        )
     jupyter = Path(sys.executable).with_name("jupyter")
-    argv = [str(jupyter), "lab", f"--ServerApp.root_dir={s.repo_dir}", f"--port={port}", "--ip=127.0.0.1"]
-    if (s.repo_dir / "course/index.ipynb").exists():
+    argv = [str(jupyter), "lab", f"--ServerApp.root_dir={root}", f"--port={port}", "--ip=127.0.0.1"]
+    if (root / "course/index.ipynb").exists():
         argv.append("course/index.ipynb")
     if not browser:
         argv.append("--no-browser")
     if os.geteuid() == 0:
         argv.append("--allow-root")
-    console.print(f"JupyterLab on http://127.0.0.1:{port}/lab (kubeconfig {s.kubeconfig})")
-    os.chdir(s.repo_dir)
-    os.execve(argv[0], argv, {**os.environ, **s.tool_env()})
+    console.print(f"JupyterLab on http://127.0.0.1:{port}/lab, serving {root} (kubeconfig {s.kubeconfig})")
+    os.chdir(root)
+    os.execve(argv[0], argv, env)
 
 
 def _print_status(status: ClusterStatus) -> None:

@@ -10,7 +10,7 @@ from svclab import http
 from svclab.dns import DnsAnswer
 from svclab.env import EnvDemo, PodEnv
 from svclab.errors import InvalidInput
-from svclab.expose import ServicePlan
+from svclab.exposing import ServicePlan
 from svclab.k8s.objects import ServiceInfo
 from svclab.kubeproxy import ServiceChains
 from svclab.poll import poll

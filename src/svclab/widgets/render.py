@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from svclab.dns import DnsAnswer, ResolvConf
     from svclab.env import EnvDemo, PodEnv
-    from svclab.expose import ServicePlan
+    from svclab.exposing import ServicePlan
     from svclab.k8s.objects import ServiceInfo
     from svclab.kubeproxy import ServiceChains
     from svclab.services import ServiceView

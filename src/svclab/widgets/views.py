@@ -8,9 +8,9 @@ import time
 
 import ipywidgets as w
 
-from svclab import dns, env, expose, kubeproxy, services, traffic
+from svclab import dns, env, exposing, kubeproxy, services, traffic
 from svclab.errors import InvalidInput
-from svclab.expose import NODE_PORTS
+from svclab.exposing import NODE_PORTS
 from svclab.k8s import reads
 from svclab.k8s.objects import ServiceInfo
 from svclab.services import ServiceView
@@ -46,12 +46,12 @@ class ExposeBuilder(View):
         )
         self.port = w.IntText(description="port", value=80, layout=_short())
         self.target_port = w.Text(description="target port", value="8080", layout=_short(), continuous_update=False)
-        self.type = w.Dropdown(description="type", options=list(expose.SERVICE_TYPES), value="ClusterIP")
+        self.type = w.Dropdown(description="type", options=list(exposing.SERVICE_TYPES), value="ClusterIP")
         self.name = w.Text(description="name", placeholder=deployment, layout=_short(), continuous_update=False)
         self.node_port = w.Text(description="node port", placeholder="auto", layout=_short(), continuous_update=False)
         self.preview_button = w.Button(description="Preview", icon="eye")
         self.apply_button = w.Button(description="Apply", button_style="primary", icon="check")
-        self.plan: expose.ServicePlan | None = None
+        self.plan: exposing.ServicePlan | None = None
         self.created: ServiceInfo | None = None
         super().__init__(
             "Expose a Deployment",
@@ -67,11 +67,11 @@ class ExposeBuilder(View):
             control.observe(lambda _: self.preview(), names="value")
         self.preview()
 
-    def _plan(self) -> expose.ServicePlan:
+    def _plan(self) -> exposing.ServicePlan:
         node_port = _optional_port(self.node_port.value)
         if isinstance(node_port, str):
             raise InvalidInput(f"node port {node_port!r} is not a number", f"leave it empty or give {NODE_PORTS}")
-        return expose.plan_expose(
+        return exposing.plan_expose(
             self.deployment.value,
             self.port.value,
             _optional_port(self.target_port.value),
@@ -93,7 +93,7 @@ class ExposeBuilder(View):
     def apply(self) -> bool:
         def create() -> str:
             plan = self._plan()
-            self.created = expose.apply_plan(plan)
+            self.created = exposing.apply_plan(plan)
             return render.heading("Created") + render.service_info(self.created) + render.plan(plan)
 
         return self.act(create, "creating the Service…")
