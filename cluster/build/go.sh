@@ -32,8 +32,8 @@ kind)
   step "go build kind v$KIND_VERSION"
   go_build kind "$SVCLAB_BUILD/../bin" sigs.k8s.io/kind ;;
 programs)
-  step "go build hello-app, pause, svclab-cni, svclab-runc"
-  go -C "$SVCLAB_CLUSTER_DIR/images" build -ldflags '-s -w' -o "$SVCLAB_BUILD/images/" ./hello-app ./pause ./cni
+  step "go build hello-app, pause, svclab-cni, svclab-nodeview, svclab-runc"
+  go -C "$SVCLAB_CLUSTER_DIR/images" build -ldflags '-s -w' -o "$SVCLAB_BUILD/images/" ./hello-app ./pause ./cni ./nodeview
   go -C "$SVCLAB_CLUSTER_DIR/runtime" build -ldflags '-s -w' -o "$SVCLAB_BUILD/images/svclab-runc" . ;;
 *) echo "unknown component: $1" >&2; exit 2 ;;
 esac

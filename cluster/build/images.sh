@@ -28,6 +28,8 @@ for t in $PAUSE_TAGS; do
 done
 image docker.io/svclab/cni:v1 "$SVCLAB_TOOLS_IMAGE" "$SVCLAB_BUILD/images/cni" /usr/local/bin/svclab-cni \
   'CMD ["/usr/local/bin/svclab-cni"]'
+image docker.io/svclab/nodeview:v1 "$SVCLAB_TOOLS_IMAGE" "$SVCLAB_BUILD/images/nodeview" /usr/local/bin/svclab-nodeview \
+  'CMD ["/usr/local/bin/svclab-nodeview"]'
 image gcr.io/google-samples/hello-app:1.0 scratch "$SVCLAB_BUILD/images/hello-app" /hello-app \
   'ENV PORT=8080' 'EXPOSE 8080' 'ENTRYPOINT ["/hello-app"]'
 for c in controller speaker; do

@@ -5,32 +5,16 @@ created, no cluster-wide right is used, every check and hidden check passes."""
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from svclab.classroom import Classroom
-from svclab.k8s.kubectl import Kubectl
 from svclab.labs import LABS
 from svclab.settings import settings
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
-
-
-@pytest.fixture(scope="module")
-def student(cluster: Kubectl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A provisioned student; yields their kubeconfig."""
-    name = f"tl{uuid.uuid4().hex[:5]}"
-    room = Classroom()
-    room.add(name)
-    try:
-        yield room.kubeconfig(name, tmp_path_factory.mktemp("student") / "kubeconfig")
-    finally:
-        room.remove(name)
 
 
 @pytest.mark.parametrize("lab", sorted(LABS))

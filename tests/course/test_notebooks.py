@@ -155,3 +155,35 @@ def test_notebook_starts_from_a_known_state_and_cleans_up(path: Path) -> None:
     assert "Cluster().reset()" not in "".join(sources), "never reset the whole cluster from a notebook"
     if path.parent == COURSE:  # lectures link the lab that practises them
         assert any("../labs/" in c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+LECTURES = [p for p in NOTEBOOKS if p.parent == COURSE and p.stem != "index"]
+
+
+@pytest.mark.live
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("path", LECTURES, ids=_label)
+def test_a_student_of_a_class_runs_the_lecture(cluster: Kubectl, student: Path, path: Path) -> None:
+    """The same notebook with only a student's kubeconfig: it works in the namespaces the
+    instructor provisioned, sees kube-proxy's rules through svclab-nodeview, never execs."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
+    env = {k: v for k, v in os.environ.items() if k not in (PREFIX_ENV, "JUPYTERHUB_USER")}
+    env |= {
+        "SVCLAB_KUBECONFIG": str(student),
+        "KUBECONFIG": str(student),
+        "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute(env=env)
+    except (CellExecutionError, CellTimeoutError) as exc:
+        pytest.fail(f"{_label(path)} as a student did not finish: {exc}", pytrace=False)
+    problems = problems_in(nb)
+    assert not problems, f"{_label(path)} as a student:\n" + "\n".join(problems)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import svclab.labs
-from svclab import identity
+from svclab import course, identity, kubeproxy
 from svclab.classroom import Classroom, student_namespaces
 from svclab.errors import ClusterError, Forbidden, SvclabError
 from svclab.k8s import reads
@@ -85,6 +85,7 @@ def test_a_student_is_denied_everything_outside_their_namespaces(
 ) -> None:
     a, b = students
     proxy = next(iter(reads.kube_proxy_pods().values()))  # found with the instructor's rights
+    viewer = reads.pods("svclab-system")[0].name
     as_student(a)  # type: ignore[operator]
     k = kube()
     denials = {
@@ -99,7 +100,13 @@ def test_a_student_is_denied_everything_outside_their_namespaces(
         "read the class's tokens": lambda: k.call(
             "read a token", k.core.read_namespaced_secret, f"{b.name}-token", "svclab-classroom"
         ),
-        "list nodes": reads.nodes,
+        "write through svclab-nodeview": lambda: k.call(
+            "POST to svclab-nodeview",
+            k.core.connect_post_namespaced_pod_proxy_with_path,
+            f"{viewer}:10290",
+            "svclab-system",
+            "iptables-nat",
+        ),
         "exec in kube-system": lambda: k.exec(proxy, "kube-system", ["true"]),
     }
     for what, attempt in denials.items():
@@ -145,3 +152,14 @@ def test_remove_takes_away_exactly_what_add_made(cluster: Kubectl) -> None:
     assert len(room.remove(name)) == len(student_namespaces())
     poll(lambda: not reads.namespaces(f"svclab.dev/student={name}"), timeout=180, what=f"{name}'s namespaces to go")
     assert all(s.name != name for s in room.students())
+
+
+def test_a_student_sees_the_clusters_internals_read_only(students: tuple[Student, Student], as_student: object) -> None:
+    a, _ = students
+    as_student(a)  # type: ignore[operator]
+    nodes = kubeproxy.nodes()
+    assert len(nodes) == 3
+    assert "-A KUBE-SERVICES" in kubeproxy.iptables_nat(nodes[0])  # through svclab-nodeview, not exec
+    assert any(line.startswith("eth0") for line in course.node_addresses(nodes[-1]).splitlines())
+    assert course.kube_proxy_settings("mode") == "mode: iptables"
+    assert reads.load_balancer_pools()

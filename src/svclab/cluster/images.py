@@ -23,6 +23,7 @@ from svclab.settings import Settings
 ADDON_IMAGES = (
     "gcr.io/google-samples/hello-app:1.0",
     "docker.io/svclab/toolbox:v1",
+    "docker.io/svclab/nodeview:v1",
 )
 
 
@@ -59,9 +60,9 @@ STEPS: tuple[Step, ...] = (
     _go("kind", "kind CLI", ("gomod/kind",), ("../bin/kind",)),
     _go(
         "programs",
-        "hello-app, pause, svclab-cni, svclab-runc",
+        "hello-app, pause, svclab-cni, svclab-nodeview, svclab-runc",
         ("images", "runtime"),
-        ("images/hello-app", "images/pause", "images/cni", "images/svclab-runc"),
+        ("images/hello-app", "images/pause", "images/cni", "images/nodeview", "images/svclab-runc"),
     ),
     _go(
         "kubernetes",

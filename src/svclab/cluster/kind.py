@@ -106,6 +106,7 @@ class Cluster:
         self._wait_system_pods(report)
         self._load_images(report)
         self._install_metallb(report)
+        self._install_nodeview(report)
         self._deploy_hello_world(report)
         return self.status()
 
@@ -229,6 +230,20 @@ class Cluster:
 
         if failed := poll(apply_pool, timeout=120, every=2, until=lambda result: result is None):
             raise failed
+
+    def _install_nodeview(self, report: Report) -> None:
+        """svclab-nodeview and the read-only roles a class's students see the cluster's internals with."""
+        report("addons", "svclab-nodeview (kube-proxy's rules, read-only, for students)")
+        self.kubectl.apply((self.settings.cluster_dir / "manifests/nodeview.yaml").read_text())
+        poll(
+            lambda: (
+                len(reads.pods("svclab-system")) == len(reads.nodes())
+                and all(p.ready for p in reads.pods("svclab-system"))
+            ),
+            timeout=120,
+            every=1,
+            what="svclab-nodeview to run on every node",
+        )
 
     def _deploy_hello_world(self, report: Report) -> None:
         report("hello-world", "deploying hello-world (3 replicas of hello-app)")

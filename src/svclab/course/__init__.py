@@ -11,11 +11,11 @@ A new lecture helper goes into the module of its kind and is exported here."""
 from svclab.constants import DEMO_LABEL
 from svclab.course.diagrams import network_diagram
 from svclab.course.display import Html, fetch, show
+from svclab.course.nodes import conntrack, kube_proxy_settings, node_addresses
 from svclab.course.proxy import chains_diagram, kube_proxy_diagram
 from svclab.course.session import PREFIX_ENV, Session, namespace_for, start
 from svclab.course.svg import Diagram
 from svclab.course.waits import (
-    on_node,
     pod_ips,
     pod_node,
     resolve,
@@ -36,13 +36,15 @@ __all__ = [
     "Networks",
     "Session",
     "chains_diagram",
+    "conntrack",
     "fetch",
     "kube_proxy_diagram",
+    "kube_proxy_settings",
     "load_balancer_pools",
     "namespace_for",
     "network_diagram",
     "networks",
-    "on_node",
+    "node_addresses",
     "pod_ips",
     "pod_node",
     "resolve",

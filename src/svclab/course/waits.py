@@ -10,7 +10,6 @@ from svclab.dns import DnsAnswer
 from svclab.dns import resolve as dig
 from svclab.errors import InvalidInput
 from svclab.k8s import reads
-from svclab.k8s.api import kube
 from svclab.k8s.objects import ServiceInfo
 from svclab.kubeproxy import nodes, wait_for_chains
 from svclab.poll import poll
@@ -103,10 +102,3 @@ def resolve(
 
     wanted = f"{records} {type} records for {name}" + (f" with {expect}" if expect else "")
     return poll(lambda: dig(name, type, namespace), timeout=timeout, every=0.5, until=good, what=wanted)
-
-
-def on_node(node: str, command: str) -> str:
-    """Run a shell command in the network namespace of ``node`` (in its kube-proxy pod, which
-    uses the node's network) and return what it printed."""
-    result = kube().exec(reads.kube_proxy_pod(node), "kube-system", ["sh", "-c", command])
-    return (result.stdout + result.stderr).rstrip()

@@ -254,6 +254,46 @@ def networks() -> Networks:
     )
 
 
+NODE_VIEW = ("svclab-system", "app=svclab-nodeview", 10290)
+
+
+def node_view(node: str, view: str) -> str | None:
+    """What svclab-nodeview on ``node`` serves at ``view`` (``iptables-nat``, ``addresses``,
+    ``conntrack/<ip>``), through the API server's pod proxy – a GET any student of a class may
+    make. None when svclab-nodeview does not run there (a cluster `svclab up` did not make)."""
+    namespace, selector, port = NODE_VIEW
+    k = kube()
+    try:
+        pods = k.call(
+            "list svclab-nodeview Pods",
+            k.core.list_namespaced_pod,
+            namespace,
+            label_selector=selector,
+            field_selector=f"spec.nodeName={node}",
+        ).items
+    except (NotFound, Forbidden):
+        return None
+    ready = [p for p in pods if PodInfo.from_api(p).ready]
+    if not ready:
+        return None
+    return str(
+        k.call(
+            f"read {view} on node {node}",
+            k.core.connect_get_namespaced_pod_proxy_with_path,
+            f"{ready[0].metadata.name}:{port}",
+            namespace,
+            view,
+        )
+    )
+
+
+def kube_proxy_config() -> str:
+    """kube-proxy's configuration file (``config.conf`` of its ConfigMap)."""
+    k = kube()
+    config = k.call("read the kube-proxy ConfigMap", k.core.read_namespaced_config_map, "kube-proxy", "kube-system")
+    return str((config.data or {}).get("config.conf", ""))
+
+
 def kube_proxy_pod(node: str) -> str:
     """The kube-proxy pod running on ``node`` (it shares the node's network namespace)."""
     k = kube()
