@@ -57,6 +57,9 @@ before = json.dumps(config, sort_keys=True)
 if wanted:
     config.setdefault("runtimes", {})["svclab-runc"] = {"path": "/usr/local/bin/svclab-runc"}
     config["default-runtime"] = "svclab-runc"
+# kind publishes 50 node ports on 127.0.0.1: with the userland proxy that is one docker-proxy
+# process each; without it, iptables forwards them (Docker sets route_localnet on its bridges).
+config["userland-proxy"] = False
 if json.dumps(config, sort_keys=True) != before:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config, indent=2) + "\n")

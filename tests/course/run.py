@@ -4,8 +4,13 @@ commands and widget errors, and the list of every problem in an executed noteboo
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from nbclient import NotebookClient
 from nbformat import NotebookNode
+
+#: per-cell limit: set-up cells wait for rollouts, checks poll for convergence
+CELL_TIMEOUT = 300
 
 #: what a failing shell command or kubectl prints on stdout (``!cmd`` merges stderr into it)
 SHELL_ERRORS = re.compile(
@@ -51,3 +56,14 @@ def problems_in(nb: NotebookNode) -> list[str]:
             elif out.output_type == "stream" and (m := SHELL_ERRORS.search(out.text)):
                 found.append(f"{where}: shell error: {m.group(0)[:300]}")
     return found
+
+
+def client(nb: NotebookNode, path: Path) -> NotebookClient:
+    """A python3 kernel of this venv for ``nb``, run in the notebook's folder; errors are kept as outputs."""
+    return NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )

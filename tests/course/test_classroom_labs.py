@@ -9,10 +9,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from svclab.labs import LABS
 from svclab.settings import settings
+
+from .run import client
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 
@@ -27,10 +28,8 @@ def test_a_student_runs_the_lab_reference_to_full_marks(student: Path, lab: str)
         "KUBECONFIG": str(student),
         "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
     }
-    client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
-    )
-    client.execute(env=env)
+    runner = client(nb, path)
+    runner.execute(env=env)
     # a lab shows some commands failing on purpose (a broken Service): only Python errors count
     errors = [
         f"{o.ename}: {o.evalue}"

@@ -15,18 +15,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 from svclab.course import PREFIX_ENV
 from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
-from .run import GUARD, problems_in
+from .run import GUARD, client, problems_in
 
 COURSE = settings().repo_dir / "course"
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "demos").glob("*.ipynb"))
-CELL_TIMEOUT = 300
 ARTIFACTS = settings().repo_dir / "test-artifacts" / "course"
 
 
@@ -54,16 +52,10 @@ def test_notebook_runs_top_to_bottom_without_errors(cluster: Kubectl, path: Path
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    runner = client(nb, path)
     started = time.monotonic()
     try:
-        client.execute(env=env)
+        runner.execute(env=env)
     except (CellExecutionError, CellTimeoutError) as exc:
         pytest.fail(f"{_label(path)} did not finish: {exc}", pytrace=False)
     finally:
@@ -88,22 +80,16 @@ def test_demo_reruns_from_the_top_after_stopping_half_way(cluster: Kubectl, path
     prefix = f"t-nb-{uuid.uuid4().hex[:4]}-"
     env = {**os.environ, **settings().tool_env(), PREFIX_ENV: prefix}
     env.pop("JUPYTERHUB_USER", None)
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    runner = client(nb, path)
     problems = []
     try:
-        with client.setup_kernel(env=env):
-            client.execute_cell(nb.cells[0], 0)
+        with runner.setup_kernel(env=env):
+            runner.execute_cell(nb.cells[0], 0)
             for index, cell in list(enumerate(nb.cells))[1:-1]:  # all but the clean-up cell
-                client.execute_cell(cell, index)
+                runner.execute_cell(cell, index)
             problems += [f"first run: {p}" for p in problems_in(nb)]
             for index, cell in list(enumerate(nb.cells))[1:]:
-                client.execute_cell(cell, index)
+                runner.execute_cell(cell, index)
             problems += [f"second run: {p}" for p in problems_in(nb)]
     except (CellExecutionError, CellTimeoutError) as exc:
         pytest.fail(f"{_label(path)} did not finish: {exc}", pytrace=False)
@@ -174,15 +160,9 @@ def test_a_student_of_a_class_runs_the_lecture(cluster: Kubectl, student: Path, 
         "KUBECONFIG": str(student),
         "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
     }
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    runner = client(nb, path)
     try:
-        client.execute(env=env)
+        runner.execute(env=env)
     except (CellExecutionError, CellTimeoutError) as exc:
         pytest.fail(f"{_label(path)} as a student did not finish: {exc}", pytrace=False)
     problems = problems_in(nb)
