@@ -3,6 +3,7 @@ commands and widget errors, and the list of every problem in an executed noteboo
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -67,3 +68,19 @@ def client(nb: NotebookNode, path: Path) -> NotebookClient:
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
+
+
+def student_env(kubeconfig: Path) -> dict[str, str]:
+    """A kernel's environment with a student's kubeconfig as its only credential."""
+    from svclab.settings import settings
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SVCLAB_NAMESPACE", "NBGRADER_EXECUTION", "SVCLAB_COURSE_PREFIX", "JUPYTERHUB_USER")
+    }
+    return env | {
+        "SVCLAB_KUBECONFIG": str(kubeconfig),
+        "KUBECONFIG": str(kubeconfig),
+        "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }

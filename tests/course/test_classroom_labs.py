@@ -4,7 +4,6 @@ created, no cluster-wide right is used, every check and hidden check passes."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -13,7 +12,7 @@ import pytest
 from svclab.labs import LABS
 from svclab.settings import settings
 
-from .run import client
+from .run import client, student_env
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 
@@ -22,12 +21,7 @@ pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
 def test_a_student_runs_the_lab_reference_to_full_marks(student: Path, lab: str) -> None:
     path = settings().labs_dir / lab / f"{lab}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    env = {k: v for k, v in os.environ.items() if k not in ("SVCLAB_NAMESPACE", "NBGRADER_EXECUTION")}
-    env |= {
-        "SVCLAB_KUBECONFIG": str(student),
-        "KUBECONFIG": str(student),
-        "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
-    }
+    env = student_env(student)
     runner = client(nb, path)
     runner.execute(env=env)
     # a lab shows some commands failing on purpose (a broken Service): only Python errors count

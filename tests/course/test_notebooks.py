@@ -21,7 +21,7 @@ from svclab.course import PREFIX_ENV
 from svclab.k8s.kubectl import Kubectl
 from svclab.settings import settings
 
-from .run import GUARD, client, problems_in
+from .run import GUARD, client, problems_in, student_env
 
 COURSE = settings().repo_dir / "course"
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "demos").glob("*.ipynb"))
@@ -154,12 +154,7 @@ def test_a_student_of_a_class_runs_the_lecture(cluster: Kubectl, student: Path, 
     instructor provisioned, sees kube-proxy's rules through svclab-nodeview, never execs."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
-    env = {k: v for k, v in os.environ.items() if k not in (PREFIX_ENV, "JUPYTERHUB_USER")}
-    env |= {
-        "SVCLAB_KUBECONFIG": str(student),
-        "KUBECONFIG": str(student),
-        "PATH": f"{settings().bin_dir}{os.pathsep}{os.environ['PATH']}",
-    }
+    env = student_env(student)
     runner = client(nb, path)
     try:
         runner.execute(env=env)
