@@ -11,7 +11,7 @@ import pytest
 
 from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
-from svclab.k8s import manifests, reads
+from svclab.k8s import manifests, tenancy
 from svclab.k8s.kubectl import Kubectl
 
 
@@ -35,7 +35,7 @@ def namespace(cluster: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]
     """A fresh namespace for one test, deleted afterwards."""
     short = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = f"t-{short}-{uuid.uuid4().hex[:5]}"
-    reads.create_namespace(name, {TEST_LABEL: "true"})
+    tenancy.create_namespace(name, {TEST_LABEL: "true"})
     try:
         yield name
     finally:

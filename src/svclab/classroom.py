@@ -22,7 +22,7 @@ import yaml
 from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, STUDENT_LABEL
 from svclab.errors import InvalidInput
 from svclab.identity import STUDENT_NAME, namespace
-from svclab.k8s import reads
+from svclab.k8s import tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
@@ -118,16 +118,16 @@ class Classroom:
         """Create (or bring up to date) a student's account, namespaces, RBAC and quotas."""
         check_name(name)
         k = kube()
-        if not reads.namespace_exists(CLASSROOM_NAMESPACE):
-            reads.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
-        reads.ensure(
+        if not tenancy.namespace_exists(CLASSROOM_NAMESPACE):
+            tenancy.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
+        tenancy.ensure(
             f"ServiceAccount {name}",
             k.core.create_namespaced_service_account,
             k.core.patch_namespaced_service_account,
             CLASSROOM_NAMESPACE,
             {"metadata": {"name": name, "labels": {STUDENT_LABEL: name}}},
         )
-        reads.ensure(
+        tenancy.ensure(
             f"the token Secret of {name}",
             k.core.create_namespaced_secret,
             k.core.patch_namespaced_secret,
@@ -144,7 +144,7 @@ class Classroom:
         made = []
         for room in student_namespaces():
             ns = namespace(name, room.name)
-            reads.create_namespace(ns, room.labels | {STUDENT_LABEL: name})
+            tenancy.create_namespace(ns, room.labels | {STUDENT_LABEL: name})
             self._grant(ns, name, room)
             made.append(ns)
         return made
@@ -154,7 +154,7 @@ class Classroom:
         subject = {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE}
         bindings = [("ClusterRole", "admin", "svclab-student")]
         if room.rules:
-            reads.ensure(
+            tenancy.ensure(
                 f"Role svclab-student-extra in {ns}",
                 k.rbac.create_namespaced_role,
                 k.rbac.patch_namespaced_role,
@@ -163,7 +163,7 @@ class Classroom:
             )
             bindings.append(("Role", "svclab-student-extra", "svclab-student-extra"))
         for kind, role, binding in bindings:
-            reads.ensure(
+            tenancy.ensure(
                 f"RoleBinding {binding} in {ns}",
                 k.rbac.create_namespaced_role_binding,
                 k.rbac.patch_namespaced_role_binding,
@@ -174,14 +174,14 @@ class Classroom:
                     "subjects": [subject],
                 },
             )
-        reads.ensure(
+        tenancy.ensure(
             f"ResourceQuota in {ns}",
             k.core.create_namespaced_resource_quota,
             k.core.patch_namespaced_resource_quota,
             ns,
             room.quota(),
         )
-        reads.ensure(
+        tenancy.ensure(
             f"LimitRange in {ns}",
             k.core.create_namespaced_limit_range,
             k.core.patch_namespaced_limit_range,
@@ -193,13 +193,13 @@ class Classroom:
         """Delete exactly what :meth:`add` made for the student; returns the namespaces."""
         check_name(name)
         k = kube()
-        gone = reads.namespaces(f"{STUDENT_LABEL}={name}")
-        reads.delete_namespaces(gone, wait=False)
+        gone = tenancy.labelled_namespaces(f"{STUDENT_LABEL}={name}")
+        tenancy.delete_namespaces(gone, wait=False)
         for what, delete, obj in (
             ("token Secret", k.core.delete_namespaced_secret, f"{name}-token"),
             ("ServiceAccount", k.core.delete_namespaced_service_account, name),
         ):
-            if reads.namespace_exists(CLASSROOM_NAMESPACE):
+            if tenancy.namespace_exists(CLASSROOM_NAMESPACE):
                 k.get(f"delete the {what} of {name}", delete, obj, CLASSROOM_NAMESPACE)
         return gone
 
@@ -210,7 +210,7 @@ class Classroom:
         for ns in k.call("list Namespaces", k.core.list_namespace, label_selector=STUDENT_LABEL).items:
             who = ns.metadata.labels[STUDENT_LABEL]
             found.setdefault(who, Student(who)).namespaces.append(ns.metadata.name)
-        if reads.namespace_exists(CLASSROOM_NAMESPACE):
+        if tenancy.namespace_exists(CLASSROOM_NAMESPACE):
             accounts = k.call(
                 "list ServiceAccounts",
                 k.core.list_namespaced_service_account,

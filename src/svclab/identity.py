@@ -14,7 +14,7 @@ from pathlib import Path
 
 from svclab.constants import CLASSROOM_NAMESPACE
 from svclab.errors import APIError
-from svclab.k8s import reads
+from svclab.k8s import tenancy
 from svclab.settings import settings
 
 #: a student's name: a DNS label short enough for ``<name>-lecture-05-client`` to be one too
@@ -36,7 +36,7 @@ def student() -> str | None:
 @cache
 def _student_for(path: Path, stamp: float) -> str | None:
     try:
-        return student_of(reads.whoami())
+        return student_of(tenancy.whoami())
     except APIError:  # an API server without SelfSubjectReview: not a classroom cluster
         return None
 

@@ -16,7 +16,7 @@ import svclab.labs
 from svclab import course, identity, kubeproxy
 from svclab.classroom import Classroom, student_namespaces
 from svclab.errors import ClusterError, Forbidden, SvclabError
-from svclab.k8s import reads
+from svclab.k8s import reads, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.poll import poll
@@ -58,12 +58,12 @@ def as_student(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 def test_add_provisions_every_namespace_and_a_private_kubeconfig(students: tuple[Student, Student]) -> None:
     a, _ = students
-    mine = reads.namespaces(f"svclab.dev/student={a.name}")
+    mine = tenancy.labelled_namespaces(f"svclab.dev/student={a.name}")
     assert mine == sorted(f"{a.name}-{r.name}" for r in student_namespaces())
     assert oct(a.kubeconfig.stat().st_mode & 0o777) == "0o600"
     assert any(s.name == a.name and s.has_account and len(s.namespaces) == len(mine) for s in Classroom().students())
     Classroom().add(a.name)  # idempotent
-    assert reads.namespaces(f"svclab.dev/student={a.name}") == mine
+    assert tenancy.labelled_namespaces(f"svclab.dev/student={a.name}") == mine
 
 
 def test_a_student_runs_a_lab_to_full_marks_with_only_their_kubeconfig(
@@ -134,7 +134,7 @@ def test_a_student_lab_without_provisioning_says_what_to_ask_for(
     students: tuple[Student, Student], as_student: object
 ) -> None:
     a, _ = students
-    reads.delete_namespaces([f"{a.name}-headless"], wait=True)
+    tenancy.delete_namespaces([f"{a.name}-headless"], wait=True)
     try:
         as_student(a)  # type: ignore[operator]
         with pytest.raises(ClusterError, match=f"your lab namespace {a.name}-headless does not exist") as caught:
@@ -150,7 +150,11 @@ def test_remove_takes_away_exactly_what_add_made(cluster: Kubectl) -> None:
     room = Classroom()
     room.add(name)
     assert len(room.remove(name)) == len(student_namespaces())
-    poll(lambda: not reads.namespaces(f"svclab.dev/student={name}"), timeout=180, what=f"{name}'s namespaces to go")
+    poll(
+        lambda: not tenancy.labelled_namespaces(f"svclab.dev/student={name}"),
+        timeout=180,
+        what=f"{name}'s namespaces to go",
+    )
     assert all(s.name != name for s in room.students())
 
 

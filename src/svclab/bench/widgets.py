@@ -13,7 +13,7 @@ from svclab import services
 from svclab.constants import TEST_LABEL
 from svclab.errors import SvclabError
 from svclab.exposing import expose
-from svclab.k8s import manifests, reads
+from svclab.k8s import manifests, reads, tenancy
 from svclab.k8s.api import kube
 
 BENCH_NAMESPACE = "svclab-bench"
@@ -38,9 +38,9 @@ def _summary(seconds: list[float]) -> dict[str, float]:
 
 def _prepare(namespace: str) -> bool:
     """hello-world exposed in ``namespace``; True when the namespace was created here."""
-    created = not reads.namespace_exists(namespace)
+    created = not tenancy.namespace_exists(namespace)
     if created:
-        reads.create_namespace(namespace, {TEST_LABEL: "true"})
+        tenancy.create_namespace(namespace, {TEST_LABEL: "true"})
     if reads.deployment("hello-world", namespace) is None:
         k = kube()
         k.call("create Deployment", k.apps.create_namespaced_deployment, namespace, manifests.hello_world(namespace))
@@ -65,7 +65,7 @@ def bench_widgets(runs: int = 30, namespace: str = BENCH_NAMESPACE) -> dict[str,
         }
     finally:
         if created:
-            reads.delete_namespaces([namespace], wait=False)
+            tenancy.delete_namespaces([namespace], wait=False)
     for name, f in figures.items():
         print(
             f"{name:48} median {f['median_ms']:6.0f} ms   p95 {f['p95_ms']:6.0f} ms   "

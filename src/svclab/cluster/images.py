@@ -132,12 +132,14 @@ class ImageBuilder:
                 _hash_path(digest, self.settings.cluster_dir / rel)
             for dep in step.uses:
                 digest.update(self.key(dep).encode())
+            if name == "node":  # what it preloads is a list in this file, not a file of cluster/
+                digest.update(" ".join(self.preload_images()).encode())
             self._keys[name] = digest.hexdigest()[:12]
         return self._keys[name]
 
     def images_of(self, name: str) -> list[str]:
         if name == "images":  # its list follows the pinned versions
-            return [*self.preload_images(), *self.metallb_images(), *ADDON_IMAGES]
+            return self.preload_images()
         step = _BY_NAME[name]
         return [i.format(key=self.key(name), k8s=self.settings.kubernetes_version) for i in step.images]
 
@@ -205,7 +207,7 @@ class ImageBuilder:
             shutil.rmtree(work, ignore_errors=True)
 
     def preload_images(self) -> list[str]:
-        """What `kubeadm init` and kind's CNI need on every node before any pull."""
+        """Every image a node runs: what `kubeadm init` and the CNI need, MetalLB, the course's."""
         v = self.settings.versions
         k8s = self.settings.kubernetes_version
         return [
@@ -217,6 +219,9 @@ class ImageBuilder:
             f"registry.k8s.io/coredns/coredns:v{v['COREDNS_VERSION']}",
             *(f"registry.k8s.io/pause:{t}" for t in v["PAUSE_TAGS"].split()),
             "docker.io/svclab/cni:v1",
+            # the course's own, so that no cluster ever pulls or `kind load`s anything
+            *self.metallb_images(),
+            *ADDON_IMAGES,
         ]
 
     def metallb_images(self) -> list[str]:

@@ -8,13 +8,14 @@ import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from string import Template
 
 import yaml
 
 from svclab import runner
-from svclab.cluster.images import ADDON_IMAGES, ImageBuilder
+from svclab.cluster.images import ImageBuilder
 from svclab.constants import COURSE_NAMESPACE_LABELS, STUDENT_LABEL
 from svclab.errors import ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.k8s import manifests, reads
@@ -103,10 +104,7 @@ class Cluster:
             self._create(config, report)
         self._save_state("kind", kind_config=_digest(config))
         self._wait_nodes(report)
-        self._wait_system_pods(report)
-        self._load_images(report)
-        self._install_metallb(report)
-        self._install_nodeview(report)
+        self._install_addons(report)
         self._deploy_hello_world(report)
         return self.status()
 
@@ -194,56 +192,35 @@ class Cluster:
         """Every pod of the cluster's own namespaces Ready (after a host restart the nodes
         are Ready well before the control plane and MetalLB have recovered)."""
         report("cluster", "waiting for the system pods")
-        for ns in ("kube-system", "metallb-system"):
+        for ns in ("kube-system", "metallb-system", "svclab-system"):  # empty right after a first apply
             reads.wait_pods_ready(ns, timeout)
 
-    def _load_images(self, report: Report) -> None:
-        """`kind load` the course images, skipped when this cluster already has these builds."""
-        images = [*self.images.metallb_images(), *ADDON_IMAGES]
-        ids = runner.run(["docker", "image", "inspect", "--format", "{{.Id}}", *images]).stdout.split()
-        node = runner.run(["docker", "inspect", "--format", "{{.Id}}", f"{CLUSTER_NAME}-control-plane"]).stdout
-        loaded = dict(zip(images, ids, strict=True))
-        fingerprint = json.dumps({"cluster": node.strip(), "images": loaded}, sort_keys=True)
-        stamp = self.settings.cache_dir / "stamps" / "loaded-images.json"
-        if stamp.exists() and stamp.read_text() == fingerprint:
-            return
-        report("addons", f"loading {len(images)} course images into the nodes")
-        self._kind("load", "docker-image", "--name", CLUSTER_NAME, *images)
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(fingerprint)
-
-    def _install_metallb(self, report: Report) -> None:
-        report("addons", "MetalLB (LoadBalancer IPs on the kind network)")
-        manifest = (self.settings.build_dir / "metallb/metallb-native.yaml").read_text()
-        self.kubectl.apply(manifest)
+    def _install_addons(self, report: Report) -> None:
+        """MetalLB (LoadBalancer IPs), svclab-nodeview and the read-only roles a class's students
+        see the cluster's internals with, and hello-world: applied together, then waited for
+        together (their images are preloaded in the node image, so nothing is pulled or loaded)."""
+        s = self.settings
+        report("addons", "MetalLB, svclab-nodeview and hello-world")
+        self.kubectl.apply((s.build_dir / "metallb/metallb-native.yaml").read_text())
+        self.kubectl.apply((s.cluster_dir / "manifests/nodeview.yaml").read_text())
+        self.kubectl.apply(manifests.dump(manifests.hello_world("default")))
+        self._wait_system_pods(report)
         reads.wait_rolled_out("controller", "metallb-system", timeout=180)
-        reads.wait_pods_ready("metallb-system", timeout=180)
-        pool = Template((self.settings.cluster_dir / "manifests/metallb-pool.yaml").read_text())
-        body = pool.substitute(POOL=loadbalancer_pool())
+        for ds, ns in (("speaker", "metallb-system"), ("svclab-nodeview", "svclab-system")):
+            poll(partial(reads.daemonset_ready, ds, ns), timeout=180, every=1, what=f"DaemonSet {ds} on every node")
+        pool = Template((s.cluster_dir / "manifests/metallb-pool.yaml").read_text()).substitute(
+            POOL=loadbalancer_pool()
+        )
 
         def apply_pool() -> CommandFailed | None:  # the webhook serves a few seconds after the rollout
             try:
-                self.kubectl.apply(body)
+                self.kubectl.apply(pool)
                 return None
             except CommandFailed as exc:
                 return exc
 
         if failed := poll(apply_pool, timeout=120, every=2, until=lambda result: result is None):
             raise failed
-
-    def _install_nodeview(self, report: Report) -> None:
-        """svclab-nodeview and the read-only roles a class's students see the cluster's internals with."""
-        report("addons", "svclab-nodeview (kube-proxy's rules, read-only, for students)")
-        self.kubectl.apply((self.settings.cluster_dir / "manifests/nodeview.yaml").read_text())
-        poll(
-            lambda: (
-                len(reads.pods("svclab-system")) == len(reads.nodes())
-                and all(p.ready for p in reads.pods("svclab-system"))
-            ),
-            timeout=120,
-            every=1,
-            what="svclab-nodeview to run on every node",
-        )
 
     def _deploy_hello_world(self, report: Report) -> None:
         report("hello-world", "deploying hello-world (3 replicas of hello-app)")

@@ -17,7 +17,7 @@ from svclab import identity
 from svclab.constants import DEMO_LABEL, TEST_LABEL
 from svclab.errors import ClusterError, CommandFailed, InvalidInput
 from svclab.ipython import show_errors_briefly
-from svclab.k8s import manifests, reads
+from svclab.k8s import manifests, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.settings import Settings
 from svclab.settings import settings as default_settings
@@ -120,21 +120,21 @@ def _fresh_namespace(namespace: str, name: str) -> None:
     """Delete ``namespace`` (waiting until it is gone) and create it again, labelled; for a
     student of a class, empty the namespace the instructor provisioned."""
     if identity.student():
-        if not reads.namespace_exists(namespace):
+        if not tenancy.namespace_exists(namespace):
             raise ClusterError(
                 f"your namespace {namespace} does not exist (or is not yours)",
                 f"ask the instructor to provision it: svclab classroom add {identity.student()}",
             )
-        reads.empty_namespace(namespace)
+        tenancy.empty_namespace(namespace)
         return
-    reads.delete_namespaces([namespace], wait=True, timeout=150)
+    tenancy.delete_namespaces([namespace], wait=True, timeout=150)
     labels = {DEMO_LABEL: name} | ({TEST_LABEL: "true"} if os.environ.get(PREFIX_ENV) else {})
-    reads.create_namespace(namespace, labels)
+    tenancy.create_namespace(namespace, labels)
 
 
 def _clear(namespace: str) -> None:
     """What finish() does to one namespace: delete it, or empty a student's."""
     if identity.student():
-        reads.empty_namespace(namespace)
+        tenancy.empty_namespace(namespace)
     else:
-        reads.delete_namespaces([namespace], wait=True, timeout=150)
+        tenancy.delete_namespaces([namespace], wait=True, timeout=150)

@@ -16,7 +16,7 @@ from typing import IO
 import yaml
 
 from svclab.constants import GRADING_LABEL, LAB_LABEL
-from svclab.k8s import reads
+from svclab.k8s import reads, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
@@ -49,9 +49,9 @@ class GradingEnvironment:
         grading_rules), its kubeconfig."""
         if self.lab.exclusive:
             self._acquire_lock()
-        reads.delete_namespaces(self.namespaces)
+        tenancy.delete_namespaces(self.namespaces)
         for ns in self.namespaces:
-            reads.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
+            tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
         k = kube()
         subject = {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}
         k.call(
@@ -140,7 +140,7 @@ class GradingEnvironment:
                         until=lambda names: not names,
                         what=f"the Services of {ns} to go",
                     )
-            reads.delete_namespaces(self.namespaces, wait=False)
+            tenancy.delete_namespaces(self.namespaces, wait=False)
             self.kubeconfig.unlink(missing_ok=True)
         finally:
             self._release_lock()

@@ -4,8 +4,9 @@
   failure mapped once from its HTTP status into :mod:`svclab.errors`, and exec;
 - ``objects``: typed, frozen views of Services, pods, EndpointSlices, StatefulSets,
   parsed from the client's objects (pure functions, tested on recorded data);
-- ``reads``: one helper per fact (a Service, ready pods, ready endpoints, nodes,
-  MetalLB pools, kube-proxy's pod on a node) and namespace create/delete;
+- ``reads``: one helper per fact (a Service, ready pods, ready endpoints, rollouts, nodes,
+  MetalLB pools, kube-proxy and svclab-nodeview on a node);
+- ``tenancy``: namespaces (create, empty, delete), idempotent provisioning, who am I;
 - ``manifests``: the one hello-world Deployment and the one toolbox pod;
 - ``kubectl``: kubectl, only where the student's own command is the point
   (``kubectl apply`` of their YAML, ``!kubectl`` cells, the cluster's add-ons).

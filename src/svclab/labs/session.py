@@ -25,7 +25,7 @@ from svclab import identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.ipython import register_apply
-from svclab.k8s import manifests, reads
+from svclab.k8s import manifests, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
 from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
@@ -95,14 +95,14 @@ class Lab:
             self._check_provisioned(namespaces)
             if fresh:
                 for ns in namespaces:
-                    reads.empty_namespace(ns)
+                    tenancy.empty_namespace(ns)
         if self.mode in ("student", "validate"):
             if fresh:
-                reads.delete_namespaces(namespaces)
+                tenancy.delete_namespaces(namespaces)
             for ns in namespaces:
-                reads.create_namespace(ns, {LAB_LABEL: self.spec.name})
+                tenancy.create_namespace(ns, {LAB_LABEL: self.spec.name})
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
-                atexit.register(reads.delete_namespaces, namespaces, False)
+                atexit.register(tenancy.delete_namespaces, namespaces, False)
         if self.mode != "grading":
             path = self.settings.config_dir / "labs" / f"{self.namespace}.kubeconfig"
             self._use_kubeconfig(self.kubectl.write_namespaced_config(self.namespace, path))
@@ -117,7 +117,7 @@ class Lab:
             _wait_ready(manifest, ns)
 
     def _check_provisioned(self, namespaces: list[str]) -> None:
-        missing = [ns for ns in namespaces if not reads.namespace_exists(ns)]
+        missing = [ns for ns in namespaces if not tenancy.namespace_exists(ns)]
         if missing:
             student = identity.student() or "<student>"
             raise ClusterError(
