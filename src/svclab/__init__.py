@@ -46,7 +46,7 @@ _EXPORTS = {
     "svclab.env": ["PodEnv", "EnvDemo", "pod_env", "env_demo"],
     "svclab.toolbox": ["probe_pod", "start_toolbox"],
     "svclab.traffic": ["Spread", "spread"],
-    "svclab.kubeproxy": ["ServiceChains", "service_chains", "wait_for_chains", "nodes"],
+    "svclab.kubeproxy": ["ServiceChains", "service_chains", "wait_for_chains", "wait_for_service", "nodes"],
     "svclab.widgets": [
         "ExposeBuilder",
         "ServiceExplorer",

@@ -11,7 +11,7 @@ from svclab.errors import ClusterError
 from svclab.k8s import reads
 from svclab.k8s.api import kube
 from svclab.poll import poll
-from svclab.services import require_service
+from svclab.services import ServiceView, describe_service, require_service, wait_for_endpoints
 
 ENTRY_CHAINS = ("KUBE-SERVICES", "KUBE-NODEPORTS")
 _SERVICE_COMMENT = re.compile(r"^(?P<ns>[^/\s]+)/(?P<svc>[^:\s]+)(?::(?P<port>[^\s]+))?(?:\s|$)")
@@ -202,3 +202,17 @@ def wait_for_chains(
         return chains if len(chains.endpoints) == endpoints else None
 
     return poll(written, timeout=timeout, what=f"kube-proxy to write {endpoints} endpoint rules for {service}")
+
+
+def wait_for_service(service: str, namespace: str = "default", timeout: float = 120) -> ServiceView:
+    """Wait until the Service works from everywhere: its endpoints have settled (every matching
+    pod ready and listed) and kube-proxy on every node has written a rule for each of them.
+    Right after it is created, a Service resolves before the nodes' rules exist, and the first
+    connections are refused. Returns the Service's view."""
+    view = describe_service(service, namespace)
+    if view.service.selector:  # without a selector, the endpoints are whatever was written by hand
+        view = wait_for_endpoints(service, namespace, timeout=timeout)
+    if view.service.type != "ExternalName" and not view.service.headless:
+        for node in nodes():
+            wait_for_chains(service, namespace, node=node, endpoints=len(view.ready_endpoints), timeout=timeout)
+    return view

@@ -14,11 +14,11 @@ from svclab.k8s.kubectl import Kubectl
 
 @pytest.fixture(scope="session")
 def student(cluster: Kubectl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A provisioned student; yields their kubeconfig."""
+    """A provisioned student; yields their kubeconfig, ``<student>.kubeconfig``."""
     name = f"tl{uuid.uuid4().hex[:5]}"
     room = Classroom()
     room.add(name)
     try:
-        yield room.kubeconfig(name, tmp_path_factory.mktemp("student") / "kubeconfig")
+        yield room.kubeconfig(name, tmp_path_factory.mktemp("student") / f"{name}.kubeconfig")
     finally:
         room.remove(name)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.live
 def test_requests_from_a_pod_spread_over_the_pods(cluster: Kubectl, hello_world: str) -> None:
     ns = hello_world
     sl.expose("hello-world", 80, 8080, namespace=ns)
-    pods = {p.name for p in sl.wait_for_endpoints("hello-world", ns).pods}
+    pods = {p.name for p in sl.wait_for_service("hello-world", ns).pods}  # rules on every node, not only endpoints
     spread = sl.spread("hello-world", 60, ns, source="pod")
     assert spread.total == 60 and spread.errors == 0
     assert set(spread.counts) <= pods and len(spread.counts) >= 2, spread.counts

@@ -99,8 +99,7 @@ def test_env_viewer_demo_and_pod_variables(cluster: Kubectl, hello_world: str) -
 def test_load_balancing_chart_and_kube_proxy_viewer(cluster: Kubectl, hello_world: str) -> None:
     ns = hello_world
     sl.expose("hello-world", 80, 8080, type="NodePort", namespace=ns)
-    sl.wait_for_endpoints("hello-world", ns)
-    sl.wait_for_chains("hello-world", ns, endpoints=3)
+    sl.wait_for_service("hello-world", ns)  # every node's rules: the chart's requests and the viewer read them
     chart = sl.LoadBalancingChart("hello-world", ns, requests=30)
     chart.source.value = "nodeport"
     chart.send_button.click()

@@ -11,10 +11,8 @@ from svclab.dns import resolve as dig
 from svclab.errors import InvalidInput
 from svclab.k8s import reads
 from svclab.k8s.objects import ServiceInfo
-from svclab.kubeproxy import nodes, wait_for_chains
 from svclab.poll import poll
 from svclab.services import ServiceView, describe_service, require_service
-from svclab.services import wait_for_endpoints as settled
 
 T = TypeVar("T")
 
@@ -63,20 +61,6 @@ def wait_for_endpoints(
         return v if len(v.ready_endpoints) == ready and not pods & gone else None
 
     return wait_for(view, f"Service {service} to have {ready} ready endpoints", timeout)
-
-
-def wait_ready(service: str, namespace: str, timeout: float = 120) -> ServiceView:
-    """Wait until the Service works from everywhere: its endpoints have settled (every matching
-    pod ready and listed) and kube-proxy on every node has written a rule for each of them.
-    Right after it is created, a Service resolves before the nodes' rules exist, and the first
-    connections are refused. Returns the Service's view."""
-    view = describe_service(service, namespace)
-    if view.service.selector:  # without a selector, the endpoints are whatever was written by hand
-        view = settled(service, namespace, timeout=timeout)
-    if view.service.type != "ExternalName" and not view.service.headless:
-        for node in nodes():
-            wait_for_chains(service, namespace, node=node, endpoints=len(view.ready_endpoints), timeout=timeout)
-    return view
 
 
 def wait_for_external_ip(service: str, namespace: str, timeout: float = 60) -> ServiceInfo:
