@@ -23,10 +23,10 @@ from svclab.course.waits import (
     wait_for_endpoints,
     wait_for_external_ip,
     wait_for_pods,
-    wait_ready,
 )
 from svclab.k8s.objects import Networks
 from svclab.k8s.reads import load_balancer_pools, networks
+from svclab.kubeproxy import wait_for_service as wait_ready  # the lectures' name for it
 
 __all__ = [
     "DEMO_LABEL",
