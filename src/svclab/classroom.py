@@ -43,6 +43,8 @@ LECTURES = (
 #: node ports and LoadBalancer IPs a lecture's cells create at once
 LECTURE_NODE_PORTS = {"lecture-02": 2, "lecture-03": 1, "lecture-04": 1, "lecture-07": 2}
 LECTURE_LOAD_BALANCERS = {"lecture-02": 1, "lecture-07": 1}
+#: lecture 6 writes an EndpointSlice by hand, as the selector-less lab does
+LECTURE_RULES = {"lecture-06": LABS["selectorless"].grading_rules}
 QUOTA = "svclab-student"
 #: measured: a lab's set-up (3 hello-world pods, a toolbox) requests 20m CPU and 38Mi; a
 #: StatefulSet of 3 and a client pod on top stay well inside these
@@ -87,7 +89,11 @@ def student_namespaces() -> list[StudentNamespace]:
             found.append(StudentNamespace(f"{lab.name}-b", {LAB_LABEL: lab.name}))
     found += [
         StudentNamespace(
-            n, {DEMO_LABEL: n.removesuffix("-client")}, LECTURE_NODE_PORTS.get(n, 0), LECTURE_LOAD_BALANCERS.get(n, 0)
+            n,
+            {DEMO_LABEL: n.removesuffix("-client")},
+            LECTURE_NODE_PORTS.get(n, 0),
+            LECTURE_LOAD_BALANCERS.get(n, 0),
+            LECTURE_RULES.get(n, ()),
         )
         for n in LECTURES
     ]
