@@ -195,11 +195,17 @@ def service_chains(service: str, namespace: str = "default", node: str | None = 
 def wait_for_chains(
     service: str, namespace: str = "default", node: str | None = None, endpoints: int = 1, timeout: float = 30
 ) -> ServiceChains:
-    """Poll until kube-proxy has written ``endpoints`` KUBE-SEP rules for the Service."""
+    """Poll until kube-proxy has written ``endpoints`` KUBE-SEP rules for the Service – for its
+    current cluster IP: after a Service is deleted and created again under the same name, the old
+    Service's rules would otherwise pass for the new one's."""
+    info = require_service(service, namespace)
+    # (a Service without endpoints has no NAT entry rule to look for)
+    current = f"{info.cluster_ip}:" if info.cluster_ip and not info.headless and endpoints else None
 
     def written() -> ServiceChains | None:
         chains = service_chains(service, namespace, node)
-        return chains if len(chains.endpoints) == endpoints else None
+        up_to_date = current is None or any(e.match.startswith(current) for e in chains.entries)
+        return chains if len(chains.endpoints) == endpoints and up_to_date else None
 
     return poll(written, timeout=timeout, what=f"kube-proxy to write {endpoints} endpoint rules for {service}")
 
