@@ -10,7 +10,7 @@ from typing import Any
 from svclab.k8s.objects import ServiceInfo
 from svclab.labs.checks.dns import listed
 from svclab.labs.checks.reach import node_port_of, with_external_ip
-from svclab.labs.checks.services import with_service
+from svclab.labs.checks.services import service_field, with_service
 from svclab.labs.spec import CheckFn, Context, Verdict
 
 #: What `kubectl get -o jsonpath` reads for a LoadBalancer's address.
@@ -114,7 +114,7 @@ def external_ip_answer(name: str, key: str = "external_ip", timeout: float = 20)
     """The student's ``key`` is the Service's external IP (read with kubectl, not typed)."""
     answer = answer_equals(
         key,
-        lambda ctx: (ctx.service(name) or _NO_SERVICE).external_ip,
+        service_field(name, lambda svc: svc.external_ip),
         f"the external IP of Service {name}",
         hint=f"read it with kubectl (-o jsonpath='{EXTERNAL_IP_PATH}') instead of typing "
         "it: the address differs in every namespace, including the one where you are graded",
@@ -133,7 +133,7 @@ def node_port_answer(name: str, key: str = "node_port", port: int = 80) -> Check
     """The student's ``key`` is the node port Kubernetes chose for the Service's port ``port``."""
     answer = answer_equals(
         key,
-        lambda ctx: node_port_of(ctx.service(name) or _NO_SERVICE, port),
+        service_field(name, lambda svc: node_port_of(svc, port)),
         f"the node port of Service {name}",
         hint="read it with kubectl (-o jsonpath='{.spec.ports[0].nodePort}'): Kubernetes picks "
         "it when the Service is created, so it differs where you are graded",
@@ -149,6 +149,3 @@ def node_port_answer(name: str, key: str = "node_port", port: int = 80) -> Check
         return answer(ctx)
 
     return with_service(name, judge)
-
-
-_NO_SERVICE = ServiceInfo("", "", "", None)

@@ -4,6 +4,7 @@ headless, without selector, ExternalName."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from svclab.k8s.objects import ServiceInfo
 from svclab.labs.checks.base import missing, settle
@@ -22,6 +23,16 @@ def cluster_ip(ctx: Context, service: str, namespace: str | None = None) -> str 
             "",
         )
     return svc.cluster_ip
+
+
+def service_field(name: str, read: Callable[[ServiceInfo], Any]) -> Callable[[Context], Any]:
+    """What ``read`` finds in Service ``name`` (its cluster IP, external name …), None without the Service."""
+
+    def value(ctx: Context) -> Any:
+        svc = ctx.service(name)
+        return read(svc) if svc is not None else None
+
+    return value
 
 
 def service_exists(name: str, namespace_key: str = "namespace") -> CheckFn:

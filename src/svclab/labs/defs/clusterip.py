@@ -2,15 +2,9 @@
 
 from svclab.labs.checks.answers import answer_equals
 from svclab.labs.checks.reach import reachable_in_cluster
-from svclab.labs.checks.services import endpoints_ready, service_exists, service_port, service_type
+from svclab.labs.checks.services import endpoints_ready, service_exists, service_field, service_port, service_type
 from svclab.labs.defs.objects import STANDARD
-from svclab.labs.spec import CheckSpec, Context, LabSpec
-
-
-def _cluster_ip(ctx: Context) -> str | None:
-    svc = ctx.service("hello-world")
-    return svc.cluster_ip if svc else None
-
+from svclab.labs.spec import CheckSpec, LabSpec
 
 LAB = LabSpec(
     name="clusterip",
@@ -25,7 +19,11 @@ LAB = LabSpec(
             "cluster-ip",
             1,
             "you found its cluster IP",
-            answer_equals("cluster_ip", _cluster_ip, "the cluster IP of Service hello-world"),
+            answer_equals(
+                "cluster_ip",
+                service_field("hello-world", lambda svc: svc.cluster_ip),
+                "the cluster IP of Service hello-world",
+            ),
         ),
         CheckSpec(
             "reachable",

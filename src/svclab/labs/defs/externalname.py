@@ -5,15 +5,9 @@ from svclab.labs.checks.answers import answer_dns_name
 from svclab.labs.checks.base import in_order, with_hint
 from svclab.labs.checks.dns import fqdn, resolves_via_cname
 from svclab.labs.checks.reach import reachable_in_cluster
-from svclab.labs.checks.services import external_name, service_exists, service_port, service_type
+from svclab.labs.checks.services import external_name, service_exists, service_field, service_port, service_type
 from svclab.labs.defs.objects import STANDARD
-from svclab.labs.spec import CheckSpec, Context, LabSpec
-
-
-def _external_name_of_backend(ctx: Context) -> str | None:
-    svc = ctx.service("backend")
-    return svc.external_name if svc else None
-
+from svclab.labs.spec import CheckSpec, LabSpec
 
 LAB = LabSpec(
     name="externalname",
@@ -57,7 +51,7 @@ LAB = LabSpec(
             "you looked up the CNAME with dig",
             answer_dns_name(
                 "cname_target",
-                _external_name_of_backend,
+                service_field("backend", lambda svc: svc.external_name),
                 "the CNAME that DNS gives for backend",
                 f"run dig +short CNAME <name> in pod {TOOLBOX_POD} and keep what it prints",
             ),
