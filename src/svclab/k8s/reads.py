@@ -61,11 +61,6 @@ def endpoints(service: str, namespace: str) -> tuple[EndpointInfo, ...]:
     return endpoints_of(endpoint_slices(service, namespace))
 
 
-def ready_addresses(service: str, namespace: str) -> set[str]:
-    """The addresses the Service sends traffic to: its ready endpoints."""
-    return {e.address for e in endpoints(service, namespace) if e.ready}
-
-
 def slices(namespace: str) -> list[SliceInfo]:
     """Every EndpointSlice of the namespace, hand-made ones included."""
     k = kube()
