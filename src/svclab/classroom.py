@@ -13,6 +13,7 @@ and let a lab be reset by emptying its namespace."""
 from __future__ import annotations
 
 import base64
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ import yaml
 from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, STUDENT_LABEL
 from svclab.errors import InvalidInput
 from svclab.identity import STUDENT_NAME, namespace
-from svclab.k8s import tenancy
+from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
+from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
 from svclab.poll import poll
 from svclab.settings import settings
@@ -45,22 +47,6 @@ LECTURE_NODE_PORTS = {"lecture-02": 2, "lecture-03": 1, "lecture-04": 1, "lectur
 LECTURE_LOAD_BALANCERS = {"lecture-02": 1, "lecture-07": 1}
 #: lecture 6 writes an EndpointSlice by hand, as the selector-less lab does
 LECTURE_RULES = {"lecture-06": LABS["selectorless"].grading_rules}
-QUOTA = "svclab-student"
-#: measured: a lab's set-up (3 hello-world pods, a toolbox) requests 20m CPU and 38Mi; a
-#: StatefulSet of 3 and a client pod on top stay well inside these
-HARD = {
-    "pods": "12",
-    "requests.cpu": "500m",
-    "requests.memory": "512Mi",
-    "limits.memory": "1536Mi",
-    "services": "10",
-    "persistentvolumeclaims": "0",
-}
-DEFAULTS = {
-    "default": {"memory": "64Mi"},
-    "defaultRequest": {"cpu": "10m", "memory": "16Mi"},
-    "max": {"memory": "256Mi"},
-}
 
 
 @dataclass(frozen=True)
@@ -69,30 +55,22 @@ class StudentNamespace:
 
     name: str  # the lab or lecture
     labels: dict[str, str]
-    node_ports: int = 0
-    load_balancers: int = 0
+    allowance: Allowance = BASIC
     rules: tuple[dict[str, Any], ...] = ()  # RBAC beyond `admin`
-
-    def quota(self) -> dict[str, Any]:
-        hard = HARD | {"services.nodeports": str(self.node_ports), "services.loadbalancers": str(self.load_balancers)}
-        return {"metadata": {"name": QUOTA}, "spec": {"hard": hard}}
 
 
 def student_namespaces() -> list[StudentNamespace]:
     """Every namespace a student needs: each lab's (and its second one), each lecture's."""
     found = []
     for lab in LABS.values():
-        found.append(
-            StudentNamespace(lab.name, {LAB_LABEL: lab.name}, lab.node_ports, lab.load_balancers, lab.grading_rules)
-        )
+        found.append(StudentNamespace(lab.name, {LAB_LABEL: lab.name}, lab.allowance, lab.grading_rules))
         if lab.other_namespace:
             found.append(StudentNamespace(f"{lab.name}-b", {LAB_LABEL: lab.name}))
     found += [
         StudentNamespace(
             n,
             {DEMO_LABEL: n.removesuffix("-client")},
-            LECTURE_NODE_PORTS.get(n, 0),
-            LECTURE_LOAD_BALANCERS.get(n, 0),
+            Allowance(LECTURE_NODE_PORTS.get(n, 0), LECTURE_LOAD_BALANCERS.get(n, 0)),
             LECTURE_RULES.get(n, ()),
         )
         for n in LECTURES
@@ -108,6 +86,55 @@ def check_name(name: str) -> str:
             "use lower-case letters, digits and '-', starting with a letter, at most 40 (e.g. alice or alice-smith)",
         )
     return name
+
+
+#: grading namespaces that may hold a node port and a LoadBalancer IP at once (autograde --parallel)
+GRADING_SLOTS = 4
+POOL = ("metallb.io", "v1beta1", "metallb-system", "ipaddresspools", "svclab")
+
+
+def load_balancers_per_student() -> int:
+    return sum(r.allowance.load_balancers for r in student_namespaces())
+
+
+def students_that_fit(new: int = 0) -> int:
+    """How many more students this cluster's node-port band holds, besides ``new`` ones
+    about to be added (each student's NodePort lab holds one port; grading keeps a few)."""
+    return len(quota.static_band()) - GRADING_SLOTS - len(quota.held()) - new
+
+
+def make_room(names: list[str]) -> str | None:
+    """Check that the class fits the node ports set aside, and grow MetalLB's pool so that
+    every student may hold their LoadBalancer IPs at once; returns what was grown."""
+    held = set(quota.held().values())
+    new = [n for n in names if namespace(n, "nodeport") not in held]
+    if (room := students_that_fit()) < len(new):
+        band = quota.static_band()
+        raise InvalidInput(
+            f"{len(new)} new students do not fit: this cluster sets {len(band)} node ports aside for labs "
+            f"({band.start}-{band.stop - 1}), {len(held)} are held and {GRADING_SLOTS} kept for grading, "
+            f"so {max(room, 0)} more students fit",
+            f"add at most {max(room, 0)}, or bring the cluster up for the class: "
+            f"svclab down && svclab up --class-size {len(Classroom().students()) + len(new)}",
+        )
+    students = len({*held, *(namespace(n, "nodeport") for n in new)})
+    return _grow_pool(students * load_balancers_per_student() + GRADING_SLOTS)
+
+
+def _grow_pool(size: int) -> str | None:
+    """Extend the pool ``svclab`` (``a-b``) downwards to ``size`` addresses; the kind network
+    hands node addresses out from the bottom, so the top of it is free."""
+    k = kube()
+    pool = k.get("read the MetalLB pool svclab", k.custom.get_namespaced_custom_object, *POOL)
+    blocks = (pool or {}).get("spec", {}).get("addresses", [])
+    if len(blocks) != 1 or "-" not in blocks[0]:
+        return None  # not the pool `svclab up` made: the instructor sizes it
+    first, last = (ipaddress.ip_address(x.strip()) for x in blocks[0].split("-"))
+    if int(last) - int(first) + 1 >= size:
+        return None
+    grown = f"{last - (size - 1)}-{last}"
+    k.call("grow the MetalLB pool", k.custom.patch_namespaced_custom_object, *POOL, {"spec": {"addresses": [grown]}})
+    return grown
 
 
 @dataclass
@@ -180,20 +207,7 @@ class Classroom:
                     "subjects": [subject],
                 },
             )
-        tenancy.ensure(
-            f"ResourceQuota in {ns}",
-            k.core.create_namespaced_resource_quota,
-            k.core.patch_namespaced_resource_quota,
-            ns,
-            room.quota(),
-        )
-        tenancy.ensure(
-            f"LimitRange in {ns}",
-            k.core.create_namespaced_limit_range,
-            k.core.patch_namespaced_limit_range,
-            ns,
-            {"metadata": {"name": QUOTA}, "spec": {"limits": [{"type": "Container", **DEFAULTS}]}},
-        )
+        quota.limit(ns, room.allowance)
 
     def remove(self, name: str) -> list[str]:
         """Delete exactly what :meth:`add` made for the student; returns the namespaces."""

@@ -26,7 +26,7 @@ def test_a_student_runs_the_lab_reference_to_full_marks(student: Path, lab: str)
     runner = client(nb, path)
     try:
         runner.execute(env=env)
-    finally:  # free what the lab holds cluster-wide (node port 30007) for the tests after it
+    finally:  # the lab's pods and Services go; the namespace (and its node port) stay
         tenancy.empty_namespace(f"{student.stem}-{lab}")
     # a lab shows some commands failing on purpose (a broken Service): only Python errors count
     errors = [

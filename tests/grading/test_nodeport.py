@@ -1,6 +1,5 @@
-"""NodePort lab: full marks, zero, and the partial credit of typical mistakes.
-The lab is exclusive (node port 30007 is cluster-wide), so its submissions are
-graded one after another; several of them take 30007 in turn."""
+"""NodePort lab: full marks, zero, and the partial credit of typical mistakes. Each
+grading namespace holds a node port of its own, so the submissions grade side by side."""
 
 from __future__ import annotations
 
@@ -32,15 +31,24 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080"
             ),
             "wrong-target-port": variant(
-                LAB, expose="!kubectl create service nodeport hello-world --tcp=80:80 --node-port=30007"
+                LAB, expose="!kubectl create service nodeport hello-world --tcp=80:80 --node-port={lab.node_port}"
+            ),
+            # the number the student saw in their own namespace, typed in: another namespace's port
+            "typed-in-port": variant(
+                LAB,
+                expose="port = lab.node_port + (1 if lab.node_port % 2 == 0 else -1)\n"
+                "!kubectl create service nodeport hello-world --tcp=80:8080 --node-port={port}",
             ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
 
 
-def test_lab_is_graded_one_submission_at_a_time() -> None:
-    assert LABS[LAB].exclusive
+def test_every_submission_had_a_node_port_of_its_own(course: Course, graded: dict[str, Graded]) -> None:
+    said = [_output(course, "reference", "reachable"), graded["wrong-target-port"].messages["reachable"]]
+    ports = [re.search(r"127\.0\.0\.1:(\d+)", text) for text in said]
+    assert all(ports), said
+    assert ports[0][1] != ports[1][1], said  # type: ignore[index]
 
 
 def test_reference_solution_gets_full_marks(graded: dict[str, Graded]) -> None:
@@ -53,27 +61,23 @@ def test_blank_notebook_gets_zero(graded: dict[str, Graded]) -> None:
     assert "there is no service named 'hello-world'" in g.messages["exists"]
 
 
-def test_random_node_port_loses_only_the_ports(course: Course, graded: dict[str, Graded]) -> None:
+def test_random_node_port_loses_only_the_ports(graded: dict[str, Graded]) -> None:
     g = graded["random-node-port"]
-    chosen = re.search(r"http://127.0.0.1:(\d+)/ answers", _output(course, "random-node-port", "reachable"))
-    assert chosen, "the reachable check names the URL it reached"
-    if chosen[1] == "30007":  # the range's 4 dynamic ports were taken by others and the dice fell on 30007
-        pytest.skip("Kubernetes happened to choose node port 30007 for this submission")
     assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "reachable": 2, "every-node": 1}
     assert re.search(
-        r"port 80 of Service hello-world has nodePort 300\d\d; the task asks for nodePort 30007", g.messages["ports"]
+        r"port 80 of Service hello-world has nodePort 300\d\d; your node port is 300\d\d", g.messages["ports"]
     ), g.messages["ports"]
-    assert "hint: set ports[].nodePort: 30007 (without it Kubernetes picks a free one)" in g.messages["ports"]
+    assert re.search(r"hint: set ports\[\]\.nodePort: 300\d\d – write \{lab\.node_port\}", g.messages["ports"])
 
 
 def test_cluster_ip_type_opens_no_node_port(graded: dict[str, Graded]) -> None:
     g = graded["cluster-ip-type"]
     assert g.scores == {"exists": 1, "type": 0, "ports": 0, "endpoints": 1, "reachable": 0, "every-node": 0}
     assert "Service hello-world has type ClusterIP; the task asks for NodePort" in g.messages["type"]
-    assert (
-        "port 80 of Service hello-world has no nodePort (a ClusterIP Service opens none); "
-        "the task asks for nodePort 30007"
-    ) in g.messages["ports"]
+    assert re.search(
+        r"port 80 of Service hello-world has no nodePort \(a ClusterIP Service opens none\); your node port is 300\d\d",
+        g.messages["ports"],
+    )
     assert (
         "Service hello-world has type ClusterIP, so no node opens a port for it and nothing answers on 127.0.0.1"
     ) in g.messages["reachable"]
@@ -83,12 +87,23 @@ def test_wrong_target_port_is_refused_on_every_node(graded: dict[str, Graded]) -
     g = graded["wrong-target-port"]
     assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "reachable": 0, "every-node": 0}
     assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["ports"]
-    assert "http://127.0.0.1:30007/ did not answer from this machine" in g.messages["reachable"]
-    assert "node port 30007 of Service hello-world gave no 'Hello, world!' on svclab-worker" in g.messages["every-node"]
+    assert re.search(r"http://127.0.0.1:300\d\d/ did not answer from this machine", g.messages["reachable"])
+    assert re.search(
+        r"node port 300\d\d of Service hello-world gave no 'Hello, world!' on svclab-worker", g.messages["every-node"]
+    )
 
 
-def _output(course: Course, student: str, check: str) -> str:
-    """What the check cell of a submission printed (a passed check prints its message)."""
+def test_a_node_port_typed_in_by_hand_is_refused(course: Course, graded: dict[str, Graded]) -> None:
+    g = graded["typed-in-port"]
+    assert g.total == 0
+    assert "there is no service named 'hello-world'" in g.messages["exists"]
+    said = _output(course, "typed-in-port", "expose")
+    assert re.search(r"node port 300\d\d is reserved: 30000-300\d\d are set aside, one per lab namespace", said), said
+    assert "and the one for this namespace is" in said
+
+
+def _output(course: Course, student: str, cell_id: str) -> str:
+    """What a cell of a graded submission printed (a passed check prints its message)."""
     nb = nbformat.read(course.root / "autograded" / student / LAB / f"{LAB}.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if c.get("id") == f"check-{check}")
+    cell = next(c for c in nb.cells if c.get("id") in (cell_id, f"check-{cell_id}", f"task-{cell_id}"))
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")

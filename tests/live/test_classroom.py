@@ -15,8 +15,8 @@ import pytest
 import svclab.labs
 from svclab import course, identity, kubeproxy
 from svclab.classroom import Classroom, student_namespaces
-from svclab.errors import ClusterError, Forbidden, SvclabError
-from svclab.k8s import reads, tenancy
+from svclab.errors import ClusterError, CommandFailed, Forbidden, SvclabError
+from svclab.k8s import quota, reads, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.poll import poll
@@ -167,3 +167,44 @@ def test_a_student_sees_the_clusters_internals_read_only(students: tuple[Student
     assert any(line.startswith("eth0") for line in course.node_addresses(nodes[-1]).splitlines())
     assert course.kube_proxy_settings("mode") == "mode: iptables"
     assert reads.load_balancer_pools()
+
+
+def test_no_student_takes_anothers_node_port_and_bs_grade_holds_whatever_a_does(
+    students: tuple[Student, Student], as_student: object
+) -> None:
+    a, b = students
+    ports = {s.name: quota.own_node_port(f"{s.name}-nodeport") for s in (a, b)}
+    assert ports[a.name] and ports[b.name] and ports[a.name] != ports[b.name], ports
+    as_student(b)  # type: ignore[operator]
+    lab_b = svclab.labs.start("nodeport", fresh=True)
+    assert lab_b.node_port == ports[b.name]
+    Kubectl()("create", "service", "nodeport", "hello-world", "--tcp=80:8080", f"--node-port={lab_b.node_port}")
+    b_config = os.environ["SVCLAB_KUBECONFIG"]
+    before = [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks]
+    assert all(line.startswith("✓") for line in before), before
+
+    as_student(a)  # type: ignore[operator]
+    theirs = f"--node-port={ports[b.name]}"
+    mine = ["-n", f"{a.name}-nodeport"]
+    with pytest.raises(
+        CommandFailed, match=rf"node port {ports[b.name]} is reserved: .* set aside, one per lab namespace"
+    ):
+        Kubectl()("create", "service", "nodeport", "taken", "--tcp=80:8080", theirs, *mine)
+    Kubectl()("create", "service", "nodeport", "own", "--tcp=80:8080", f"--node-port={ports[a.name]}", *mine)
+    patch = f'{{"spec":{{"ports":[{{"port":80,"targetPort":8080,"nodePort":{ports[b.name]}}}]}}}}'
+    with pytest.raises(CommandFailed, match="is reserved"):  # nor by changing a Service it holds
+        Kubectl()("patch", "service", "own", "-p", patch, *mine)
+    k = kube()
+    with pytest.raises(Forbidden):  # nor by rewriting the record of its own port
+        k.call(
+            "annotate the quota",
+            k.core.patch_namespaced_resource_quota,
+            "svclab-student",
+            f"{a.name}-nodeport",
+            {"metadata": {"annotations": {"svclab.dev/node-port": str(ports[b.name])}}},
+        )
+    with pytest.raises(Forbidden):
+        k.call("delete B's Service", k.core.delete_namespaced_service, "hello-world", f"{b.name}-nodeport")
+
+    os.environ["SVCLAB_KUBECONFIG"] = os.environ["KUBECONFIG"] = b_config
+    assert [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks] == before

@@ -12,6 +12,7 @@ import pytest
 from svclab.classroom import LECTURES, check_name, student_namespaces
 from svclab.errors import InvalidInput
 from svclab.identity import namespace, student_of
+from svclab.k8s.quota import static_band
 from svclab.labs import LABS
 from svclab.labs.session import lab_namespaces
 
@@ -38,10 +39,23 @@ def test_every_namespace_a_student_needs_is_a_valid_name() -> None:
     names = [namespace("a" * 40, r.name) for r in rooms]
     assert all(len(n) <= 63 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", n) for n in names)
     assert {r.name for r in rooms} >= set(LABS) | {"discovery-b"} | set(LECTURES)
-    quotas = {r.name: r.quota()["spec"]["hard"] for r in rooms}
+    quotas = {r.name: r.allowance.quota()["spec"]["hard"] for r in rooms}
     assert quotas["nodeport"]["services.nodeports"] == "1" and quotas["clusterip"]["services.nodeports"] == "0"
     assert quotas["loadbalancer"]["services.loadbalancers"] == "1"
     assert next(r for r in rooms if r.name == "selectorless").rules  # admin may not write EndpointSlices
+    assert [r.name for r in rooms if r.allowance.own_node_port] == ["nodeport"]
+
+
+@pytest.mark.parametrize(
+    ("ports", "band"),
+    [
+        (range(30000, 30050), range(30000, 30016)),  # this course's cluster: at least 16
+        (range(30000, 32768), range(30000, 30086)),  # Kubernetes' default range: 2768 / 32
+        (range(30000, 40000), range(30000, 30128)),  # never more than 128
+    ],
+)
+def test_node_ports_are_set_aside_from_the_static_band_kubernetes_keeps(ports: range, band: range) -> None:
+    assert static_band(ports) == band
 
 
 def test_the_lecture_list_matches_the_notebooks() -> None:

@@ -13,6 +13,7 @@ from svclab.labs import LABS
 from svclab.labs.checks.answers import answer_addresses, answer_choice, answer_dns_name
 from svclab.labs.checks.base import in_order, with_hint
 from svclab.labs.checks.dns import lookup, resolves, resolves_via_cname, srv_records
+from svclab.labs.checks.services import service_port
 from svclab.labs.checks.workloads import pod_env, slice_labelled, slice_port
 from svclab.labs.spec import Context, Verdict
 
@@ -34,6 +35,7 @@ class FakeContext(Context):
         super().__init__("ns1", answers or {}, "ns1-b")
         self.services, self.pod_objects = services or {}, pods or {}
         self.slice_list, self.dns, self.environment = slices or [], dns or {}, env
+        self.node_port: int | None = None
 
     def service(self, name: str, namespace: str | None = None) -> ServiceInfo | None:
         return self.services.get(name)
@@ -56,6 +58,9 @@ class FakeContext(Context):
             raise DnsError(name, type, found)
         records = tuple(DnsRecord(n, 5, t, d) for n, t, d in found)
         return DnsAnswer(name, type, "NOERROR" if records else "NXDOMAIN", records, self.namespace)
+
+    def own_node_port(self) -> int | None:
+        return self.node_port
 
     def env(self, pod: str) -> dict[str, str]:
         if self.environment is None:
@@ -192,3 +197,16 @@ def test_labs_are_registered_with_their_set_up() -> None:
         "greeter"
     ]
     assert LABS["selectorless"].grading_rules  # admin may not write EndpointSlices
+
+
+def test_the_node_port_check_wants_the_namespaces_own_port() -> None:
+    check = service_port("web", 80, 8080, own_node_port=True)
+    ctx = FakeContext({"web": svc("web", type="NodePort", ports=(PortInfo(80, 8080, "TCP", None, 30031),))})
+    assert "no node port is set aside for namespace ns1" in check(ctx).message
+    ctx.node_port = 30003
+    verdict = check(ctx)
+    assert not verdict.passed
+    assert verdict.message == "port 80 of Service web has nodePort 30031; your node port is 30003"
+    assert verdict.hint.startswith("set ports[].nodePort: 30003 – write {lab.node_port}, not the number")
+    ctx.node_port = 30031
+    assert check(ctx).passed

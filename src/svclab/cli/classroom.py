@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from svclab.classroom import Classroom, check_name
+from svclab.classroom import Classroom, check_name, make_room
 from svclab.cli.app import classroom_app, console, friendly
 
 
@@ -18,6 +18,8 @@ def classroom_add(names: list[str]) -> None:
     """Provision students: their namespaces, ServiceAccount, RBAC and quotas (idempotent)."""
     for name in names:
         check_name(name)  # all names first: a typo in the fifth adds nobody
+    if grown := make_room(names):  # and the whole class fits, or nobody is added
+        console.print(f"MetalLB's pool grown to {grown}, so every student may hold their LoadBalancer IPs at once")
     room = Classroom()
     for name in names:
         made = room.add(name)

@@ -113,9 +113,16 @@ def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
     grading: Annotated[bool, typer.Option(help="Time autograde instead: every lab once, then a class of 20.")] = False,
     widgets: Annotated[bool, typer.Option(help="Time warm DNS lookups and Endpoints refreshes instead.")] = False,
+    classroom: Annotated[
+        int, typer.Option(help="Provision N students and run their labs: time, memory per student, largest class.")
+    ] = 0,
 ) -> None:
-    """Time `up` to hello-world ready and the cluster's memory; or autograde; or the widgets."""
-    if grading:
+    """Time `up` to hello-world ready and the cluster's memory; or autograde; or the widgets; or a class."""
+    if classroom:
+        from svclab.bench.classroom import bench_classroom
+
+        bench_classroom(console, classroom)
+    elif grading:
         from svclab.bench.grading import bench_grading
 
         bench_grading(console)

@@ -123,7 +123,7 @@ class Course:
             except CommandFailed as exc:
                 return exc.message
 
-        workers = 1 if LABS[lab].exclusive else max(1, parallel)
+        workers = max(1, parallel)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(one, s): s for s in todo}
             for future in as_completed(futures):

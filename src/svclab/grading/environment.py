@@ -7,21 +7,18 @@ same submission twice gives the same score."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-from functools import partial
 from pathlib import Path
-from typing import IO
 
 import yaml
 
 from svclab.constants import GRADING_LABEL, LAB_LABEL
-from svclab.k8s import reads, tenancy
+from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
+from svclab.k8s.quota import BASIC
 from svclab.labs.catalog import LABS
 from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
-from svclab.poll import poll
 from svclab.settings import Settings, settings
 
 SERVICE_ACCOUNT = "svclab-grader"
@@ -42,16 +39,14 @@ class GradingEnvironment:
         self.namespaces = [self.namespace] + ([f"{self.namespace}-b"] if self.lab.other_namespace else [])
         self.kubeconfig = self.settings.cache_dir / "grading" / f"{self.namespace}.kubeconfig"
         self._saved_env: dict[str, str | None] = {}
-        self._lock: IO[str] | None = None
 
     def create(self) -> Path:
         """Fresh namespaces, a service account bound to `admin` in them (plus the lab's
         grading_rules), its kubeconfig."""
-        if self.lab.exclusive:
-            self._acquire_lock()
         tenancy.delete_namespaces(self.namespaces)
-        for ns in self.namespaces:
+        for ns in self.namespaces:  # graded under the quota the student worked under
             tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
+            quota.limit(ns, self.lab.allowance if ns == self.namespace else BASIC)
         k = kube()
         subject = {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}
         k.call(
@@ -127,32 +122,6 @@ class GradingEnvironment:
                 os.environ[key] = value
 
     def remove(self) -> None:
-        """Delete the namespaces (frees their NodePorts and LoadBalancer IPs)."""
-        try:
-            if self.lab.exclusive:  # free the cluster-wide node port before the next submission may take it
-                k = kube()
-                for ns in self.namespaces:
-                    for name in reads.service_names(ns):
-                        k.call(f"delete Service {name} in {ns}", k.core.delete_namespaced_service, name, ns)
-                    poll(
-                        partial(reads.service_names, ns),
-                        timeout=60,
-                        until=lambda names: not names,
-                        what=f"the Services of {ns} to go",
-                    )
-            tenancy.delete_namespaces(self.namespaces, wait=False)
-            self.kubeconfig.unlink(missing_ok=True)
-        finally:
-            self._release_lock()
-
-    def _acquire_lock(self) -> None:
-        path = self.settings.cache_dir / "grading" / f"{self.lab.name}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = path.open("w")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
-
-    def _release_lock(self) -> None:
-        if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
-            self._lock = None
+        """Delete the namespaces (frees their node ports and LoadBalancer IPs)."""
+        tenancy.delete_namespaces(self.namespaces, wait=False)
+        self.kubeconfig.unlink(missing_ok=True)

@@ -61,6 +61,7 @@ class Kube:
         self.networking = client.NetworkingV1Api(api)
         self.rbac = client.RbacAuthorizationV1Api(api)
         self.authentication = client.AuthenticationV1Api(api)
+        self.admission = client.AdmissionregistrationV1Api(api)
         self._exec_core = client.CoreV1Api(exec_api)
         self._exec_lock = threading.Lock()
 

@@ -25,7 +25,7 @@ from svclab import identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.ipython import register_apply
-from svclab.k8s import manifests, reads, tenancy
+from svclab.k8s import manifests, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
 from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
@@ -101,6 +101,8 @@ class Lab:
                 tenancy.delete_namespaces(namespaces)
             for ns in namespaces:
                 tenancy.create_namespace(ns, {LAB_LABEL: self.spec.name})
+            if self.spec.allowance.own_node_port:  # the same ledger a class uses
+                quota.limit(self.namespace, self.spec.allowance)
             if self.mode == "validate":  # throwaway: gone when the validating kernel exits
                 atexit.register(tenancy.delete_namespaces, namespaces, False)
         if self.mode != "grading":
@@ -115,6 +117,11 @@ class Lab:
             self._create_once(make, self.namespace)
         for ns, manifest in setup:  # all applied first, so they start together
             _wait_ready(manifest, ns)
+
+    @property
+    def node_port(self) -> int | None:
+        """The node port set aside for this lab's namespace (the NodePort lab asks for it)."""
+        return quota.own_node_port(self.namespace)
 
     def _check_provisioned(self, namespaces: list[str]) -> None:
         missing = [ns for ns in namespaces if not tenancy.namespace_exists(ns)]
@@ -203,6 +210,13 @@ def start(name: str, fresh: bool = False) -> Lab:
     lab.prepare(fresh=fresh)
     register_apply(lab.apply)
     print(f"Lab {spec.title!r} ready in namespace {namespace}. `!kubectl …` works in that namespace.")
+    if spec.allowance.own_node_port:
+        if lab.node_port is None:
+            raise ClusterError(
+                f"no node port is set aside for namespace {namespace}",
+                f"ask the instructor to run: svclab classroom add {identity.student() or '<student>'}",
+            )
+        print(f"Your node port is {lab.node_port}: use {{lab.node_port}} wherever the lab asks for it.")
     return lab
 
 

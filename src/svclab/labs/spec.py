@@ -15,6 +15,7 @@ from typing import Any
 from svclab import dns, env
 from svclab.k8s import reads
 from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo, SliceInfo, StatefulSetInfo
+from svclab.k8s.quota import BASIC, Allowance, own_node_port
 from svclab.toolbox import run_in_probe
 
 #: a set-up object: called when the lab starts, returns the manifest to create
@@ -42,6 +43,10 @@ class Context:
     def names(self, kind: str, namespace: str | None = None) -> list[str]:
         """Names of the namespace's objects of ``kind`` (service, pod, statefulset)."""
         return reads.names(kind, namespace or self.namespace)
+
+    def own_node_port(self) -> int | None:
+        """The node port set aside for this namespace (the NodePort lab's), if any."""
+        return own_node_port(self.namespace)
 
     def pod(self, name: str, namespace: str | None = None) -> PodInfo | None:
         return reads.pod(name, namespace or self.namespace)
@@ -93,9 +98,7 @@ class LabSpec:
     other_namespace: bool = False  # a second namespace for cross-namespace tasks
     other_setup: tuple[Manifest, ...] = ()  # created in the second namespace
     repair: tuple[Manifest, ...] = ()  # Services the student repairs: created once, never re-applied
-    exclusive: bool = False  # uses cluster-wide resources (a fixed NodePort): grade one at a time
-    node_ports: int = 0  # NodePort (and LoadBalancer) Services a student creates: the namespace's quota
-    load_balancers: int = 0  # LoadBalancer Services a student creates
+    allowance: Allowance = BASIC  # node ports, LoadBalancer IPs, a fixed node port of its own
     # RBAC rules the grading service account needs beyond the `admin` ClusterRole, which may
     # not write Endpoints or EndpointSlices (a selector-less Service needs them)
     grading_rules: tuple[dict[str, Any], ...] = ()

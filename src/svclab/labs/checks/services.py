@@ -69,8 +69,11 @@ def service_type(name: str, expected: str) -> CheckFn:
 
 
 def service_port(
-    name: str, port: int, target_port: int | str, port_name: str | None = None, node_port: int | None = None
+    name: str, port: int, target_port: int | str, port_name: str | None = None, own_node_port: bool = False
 ) -> CheckFn:
+    """Port ``port`` forwards to ``target_port`` (named ``port_name``); with ``own_node_port``,
+    on the node port set aside for the namespace (``lab.node_port``)."""
+
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         match = svc.port(port)
         if match is None:
@@ -93,20 +96,30 @@ def service_port(
                 f"port {port} of Service {name} is named {match.name!r}; the task asks for {port_name!r}",
                 f"name the port: ports[].name: {port_name}",
             )
-        if node_port is not None and match.node_port != node_port:
-            found = (
-                f"has nodePort {match.node_port}"
-                if match.node_port
-                else f"has no nodePort (a {svc.type} Service opens none)"
-            )
-            return Verdict(
-                False,
-                f"port {port} of Service {name} {found}; the task asks for nodePort {node_port}",
-                f"set ports[].nodePort: {node_port} (without it Kubernetes picks a free one)",
-            )
+        if own_node_port:
+            return _judge_node_port(ctx, svc, port, match.node_port)
         return Verdict(True, f"Service {name} forwards port {port} to targetPort {target_port}")
 
     return with_service(name, judge)
+
+
+def _judge_node_port(ctx: Context, svc: ServiceInfo, port: int, found: int | None) -> Verdict:
+    wanted = ctx.own_node_port()
+    if wanted is None:
+        return Verdict(
+            False,
+            f"no node port is set aside for namespace {ctx.namespace}",
+            "run the set-up cell again; in a class, ask the instructor to run svclab classroom add",
+        )
+    if found == wanted:
+        return Verdict(True, f"Service {svc.name} forwards port {port} to its targetPort on node port {wanted}")
+    has = f"has nodePort {found}" if found else f"has no nodePort (a {svc.type} Service opens none)"
+    return Verdict(
+        False,
+        f"port {port} of Service {svc.name} {has}; your node port is {wanted}",
+        f"set ports[].nodePort: {wanted} – write {{lab.node_port}}, not the number, so it holds when graded "
+        "(without nodePort Kubernetes picks a free one)",
+    )
 
 
 def service_port_exists(name: str, port: int, port_name: str | None = None) -> CheckFn:

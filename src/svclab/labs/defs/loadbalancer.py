@@ -1,5 +1,6 @@
 """LoadBalancer: reach hello-world on its own external IP (from MetalLB)."""
 
+from svclab.k8s.quota import Allowance
 from svclab.labs.checks.answers import external_ip_answer, node_port_answer
 from svclab.labs.checks.reach import reachable_in_cluster, reachable_on_external_ip
 from svclab.labs.checks.services import service_exists, service_port, service_type
@@ -10,8 +11,7 @@ LAB = LabSpec(
     name="loadbalancer",
     title="LoadBalancer: reach hello-world on its own external IP",
     setup=STANDARD,
-    node_ports=1,  # a LoadBalancer Service takes a node port too
-    load_balancers=1,
+    allowance=Allowance(node_ports=1, load_balancers=1),  # a LoadBalancer Service takes a node port too
     checks=(
         CheckSpec("exists", 1, "a Service named hello-world exists in your namespace", service_exists("hello-world")),
         CheckSpec("type", 1, "its type is LoadBalancer", service_type("hello-world", "LoadBalancer")),
