@@ -175,21 +175,12 @@ def test_no_student_takes_anothers_node_port_and_bs_grade_holds_whatever_a_does(
     a, b = students
     ports = {s.name: quota.own_node_port(f"{s.name}-nodeport") for s in (a, b)}
     assert ports[a.name] and ports[b.name] and ports[a.name] != ports[b.name], ports
-    as_student(b)  # type: ignore[operator]
-    lab_b = svclab.labs.start("nodeport", fresh=True)
-    assert lab_b.node_port == ports[b.name]
-    Kubectl()("create", "service", "nodeport", "hello-world", "--tcp=80:8080", f"--node-port={lab_b.node_port}")
-    b_config = os.environ["SVCLAB_KUBECONFIG"]
-    before = [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks]
-    assert all(line.startswith("✓") for line in before), before
-
-    as_student(a)  # type: ignore[operator]
     theirs = f"--node-port={ports[b.name]}"
     mine = ["-n", f"{a.name}-nodeport"]
-    with pytest.raises(
-        CommandFailed, match=rf"node port {ports[b.name]} is reserved: .* set aside, one per lab namespace"
-    ):
-        Kubectl()("create", "service", "nodeport", "taken", "--tcp=80:8080", theirs, *mine)
+
+    as_student(a)  # type: ignore[operator]
+    with pytest.raises(CommandFailed, match=rf"node port {ports[b.name]} is reserved: .* set aside, one per lab"):
+        Kubectl()("create", "service", "nodeport", "taken", "--tcp=80:8080", theirs, *mine)  # before B uses it
     Kubectl()("create", "service", "nodeport", "own", "--tcp=80:8080", f"--node-port={ports[a.name]}", *mine)
     patch = f'{{"spec":{{"ports":[{{"port":80,"targetPort":8080,"nodePort":{ports[b.name]}}}]}}}}'
     with pytest.raises(CommandFailed, match="is reserved"):  # nor by changing a Service it holds
@@ -203,8 +194,20 @@ def test_no_student_takes_anothers_node_port_and_bs_grade_holds_whatever_a_does(
             f"{a.name}-nodeport",
             {"metadata": {"annotations": {"svclab.dev/node-port": str(ports[b.name])}}},
         )
+
+    as_student(b)  # type: ignore[operator]
+    lab_b = svclab.labs.start("nodeport", fresh=True)
+    assert lab_b.node_port == ports[b.name]
+    Kubectl()("create", "service", "nodeport", "hello-world", "--tcp=80:8080", f"--node-port={lab_b.node_port}")
+    b_config = os.environ["SVCLAB_KUBECONFIG"]
+    before = [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks]
+    assert all(line.startswith("✓") for line in before), before
+
+    as_student(a)  # type: ignore[operator]
+    with pytest.raises(CommandFailed, match="provided port is already allocated"):  # once B holds it
+        Kubectl()("create", "service", "nodeport", "taken", "--tcp=80:8080", theirs, *mine)
     with pytest.raises(Forbidden):
-        k.call("delete B's Service", k.core.delete_namespaced_service, "hello-world", f"{b.name}-nodeport")
+        kube().call("delete B's Service", kube().core.delete_namespaced_service, "hello-world", f"{b.name}-nodeport")
 
     os.environ["SVCLAB_KUBECONFIG"] = os.environ["KUBECONFIG"] = b_config
     assert [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks] == before
