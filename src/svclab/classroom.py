@@ -29,7 +29,7 @@ from svclab.k8s.kubectl import Kubectl
 from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
 from svclab.poll import poll
-from svclab.settings import settings
+from svclab.settings import GRADING_SLOTS, settings
 
 #: the lecture notebooks' namespaces (`course.start(...)`, `s.add_namespace("client")`)
 LECTURES = (
@@ -88,8 +88,6 @@ def check_name(name: str) -> str:
     return name
 
 
-#: grading namespaces that may hold a node port and a LoadBalancer IP at once (autograde --parallel)
-GRADING_SLOTS = 4
 POOL = ("metallb.io", "v1beta1", "metallb-system", "ipaddresspools", "svclab")
 
 
@@ -114,8 +112,8 @@ def make_room(names: list[str]) -> str | None:
             f"{len(new)} new students do not fit: this cluster sets {len(band)} node ports aside for labs "
             f"({band.start}-{band.stop - 1}), {len(held)} are held and {GRADING_SLOTS} kept for grading, "
             f"so {max(room, 0)} more students fit",
-            f"add at most {max(room, 0)}, or bring the cluster up for the class: "
-            f"svclab down && svclab up --class-size {len(Classroom().students()) + len(new)}",
+            f"add at most {max(room, 0)}, or size the cluster for the class before it starts: "
+            f"svclab up --class-size {len(Classroom().students()) + len(new)} (this recreates the cluster)",
         )
     students = len({*held, *(namespace(n, "nodeport") for n in new)})
     return _grow_pool(students * load_balancers_per_student() + GRADING_SLOTS)

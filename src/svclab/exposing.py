@@ -17,13 +17,12 @@ from svclab.k8s import reads
 from svclab.k8s.api import kube
 from svclab.k8s.objects import ServiceInfo
 from svclab.poll import poll
-from svclab.settings import NODE_PORT_RANGE
+from svclab.settings import port_span, settings
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")  # DNS-1035: Service names
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\.?$")
 _PORT_NAME = re.compile(r"^(?=.{1,15}$)(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # IANA_SVC_NAME
-NODE_PORTS = f"{NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1}"
 
 
 # -- results -----------------------------------------------------------------------
@@ -101,10 +100,10 @@ class ExposeSpec:
                     "a node port needs type NodePort or LoadBalancer",
                     "set the type to NodePort, or leave the node port empty",
                 )
-            if self.node_port not in NODE_PORT_RANGE:
+            if self.node_port not in (ports := settings().node_ports):
                 raise InvalidInput(
-                    f"node port {self.node_port} is outside this cluster's range {NODE_PORTS}",
-                    f"pick a port in {NODE_PORTS} (each is published on 127.0.0.1), "
+                    f"node port {self.node_port} is outside this cluster's range {port_span(ports)}",
+                    f"pick a port in {port_span(ports)} (each is published on 127.0.0.1), "
                     "or leave it empty and let Kubernetes choose",
                 )
         if self.headless and self.type != "ClusterIP":
@@ -204,9 +203,10 @@ def _check_node_ports(wanted: int | None) -> None:
             f"node port {wanted} is already used by Service {used[wanted]}",
             "pick another port, or leave it empty and let Kubernetes choose",
         )
-    if wanted is None and all(p in used for p in NODE_PORT_RANGE):
+    ports = settings().node_ports
+    if wanted is None and all(p in used for p in ports):
         raise InvalidInput(
-            f"all node ports {NODE_PORTS} are in use (NodePort and LoadBalancer Services take one)",
+            f"all node ports {port_span(ports)} are in use (NodePort and LoadBalancer Services take one)",
             "delete a NodePort or LoadBalancer Service you no longer need",
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -9,8 +10,24 @@ from functools import cached_property
 from pathlib import Path
 
 CLUSTER_NAME = "svclab"
-#: NodePorts the course uses; each one is published on 127.0.0.1 by the control-plane node.
+#: NodePorts of a cluster for one person; each one is published on 127.0.0.1 by the control-plane node.
 NODE_PORT_RANGE = range(30000, 30050)
+#: grading namespaces that may hold a node port (and a LoadBalancer IP) at once: autograde --parallel
+GRADING_SLOTS = 4
+
+
+def node_port_range(class_size: int = 0) -> range:
+    """The node ports of a cluster for a class: Kubernetes sets the lowest 1/32 of a range
+    (at least 16) aside for fixed ports, and each student's NodePort lab holds one of them,
+    grading a few more. At most Kubernetes' default 2768 ports: a class of 82."""
+    if class_size + GRADING_SLOTS <= 16:
+        return NODE_PORT_RANGE
+    size = min(32 * (class_size + GRADING_SLOTS), 2768)
+    return range(NODE_PORT_RANGE.start, NODE_PORT_RANGE.start + size)
+
+
+def port_span(ports: range) -> str:
+    return f"{ports.start}-{ports.stop - 1}"
 
 
 def _home_dir(env: str, xdg: str, default: str) -> Path:
@@ -47,6 +64,20 @@ class Settings:
     def workspace_dir(self) -> Path:
         """Where `svclab lab` opens a student's workspace (course + student versions of the labs)."""
         return Path(os.environ.get("SVCLAB_WORKSPACE") or Path.home() / "svclab")
+
+    @property
+    def state_file(self) -> Path:
+        """Which cluster svclab drives, and how `svclab up` made it."""
+        return self.config_dir / "cluster.json"
+
+    @property
+    def node_ports(self) -> range:
+        """The node ports of svclab's cluster, as `svclab up` recorded them (else the default)."""
+        recorded = json.loads(self.state_file.read_text()).get("node_ports") if self.state_file.exists() else None
+        if not recorded:
+            return NODE_PORT_RANGE
+        first, last = (int(x) for x in recorded.split("-"))
+        return range(first, last + 1)
 
     @property
     def build_dir(self) -> Path:

@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 
 from svclab.k8s.api import kube
-from svclab.settings import NODE_PORT_RANGE
+from svclab.settings import settings
 
 T = TypeVar("T")
 
@@ -32,9 +32,9 @@ def free_node_port() -> int:
     """A node port of the course range that no Service uses right now."""
     k = kube()
     used = {p.node_port for s in k.core.list_service_for_all_namespaces().items for p in s.spec.ports or []}
-    free = [p for p in NODE_PORT_RANGE if p not in used]
+    free = [p for p in settings().node_ports if p not in used]
     if not free:
-        pytest.fail(f"all node ports {NODE_PORT_RANGE.start}-{NODE_PORT_RANGE.stop - 1} are in use")
+        pytest.fail(f"all node ports of {settings().node_ports} are in use")
     return free[-1]
 
 

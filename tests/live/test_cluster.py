@@ -8,7 +8,7 @@ import pytest
 from svclab import runner
 from svclab.cluster.images import ImageBuilder
 from svclab.k8s.kubectl import Kubectl
-from svclab.settings import NODE_PORT_RANGE, settings
+from svclab.settings import settings
 
 from .helpers import eventually, http_get
 
@@ -93,7 +93,7 @@ def test_nodeport_from_this_machine_reaches_several_pods(cluster: Kubectl, names
         "expose", "deployment", "hello-world", "--port=80", "--target-port=8080", "--type", "NodePort", "-n", namespace
     )
     port = cluster.json("get", "service", "hello-world", "-n", namespace)["spec"]["ports"][0]["nodePort"]
-    assert port in NODE_PORT_RANGE
+    assert port in settings().node_ports
     url = f"http://127.0.0.1:{port}/"
     eventually(lambda: http_get(url))
     names = hostnames(url)

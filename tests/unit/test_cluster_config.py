@@ -10,11 +10,12 @@ import yaml
 from svclab.cluster.doctor import cgroup_mode, missing_capabilities
 from svclab.cluster.kind import kind_config, pool_from_subnets
 from svclab.errors import ClusterError
-from svclab.settings import NODE_PORT_RANGE, Settings
+from svclab.k8s.quota import static_band
+from svclab.settings import GRADING_SLOTS, NODE_PORT_RANGE, Settings, node_port_range
 
 
 def test_kind_config_has_one_control_plane_two_workers_and_the_node_ports() -> None:
-    config = yaml.safe_load(kind_config("svclab/node:v1.34.4-abc"))
+    config = yaml.safe_load(kind_config("svclab/node:v1.34.4-abc", NODE_PORT_RANGE))
     assert [n["role"] for n in config["nodes"]] == ["control-plane", "worker", "worker"]
     assert {n["image"] for n in config["nodes"]} == {"svclab/node:v1.34.4-abc"}
     assert config["networking"]["kubeProxyMode"] == "iptables"
@@ -24,6 +25,17 @@ def test_kind_config_has_one_control_plane_two_workers_and_the_node_ports() -> N
     patch = yaml.safe_load(config["nodes"][0]["kubeadmConfigPatches"][0])
     first, last = NODE_PORT_RANGE[0], NODE_PORT_RANGE[-1]
     assert patch["apiServer"]["extraArgs"]["service-node-port-range"] == f"{first}-{last}"
+
+
+@pytest.mark.parametrize(
+    ("class_size", "ports", "students"), [(0, 50, 12), (12, 50, 12), (13, 544, 13), (30, 1088, 30), (200, 2768, 82)]
+)
+def test_a_class_size_gives_a_range_whose_static_band_holds_the_class(
+    class_size: int, ports: int, students: int
+) -> None:
+    chosen = node_port_range(class_size)
+    assert (chosen.start, len(chosen)) == (30000, ports)
+    assert len(static_band(chosen)) - GRADING_SLOTS == students
 
 
 @pytest.mark.parametrize(
@@ -71,7 +83,7 @@ def test_real_versions_pin_kubernetes_1_34() -> None:
 def test_service_subnet_matches_the_cni_manifest() -> None:
     from svclab.cluster.kind import SERVICE_SUBNET
 
-    config = yaml.safe_load(kind_config("img"))
+    config = yaml.safe_load(kind_config("img", NODE_PORT_RANGE))
     assert config["networking"]["serviceSubnet"] == SERVICE_SUBNET
     manifest = (Settings().cluster_dir / "node/default-cni.yaml").read_text()
     assert f"name: SERVICE_SUBNET\n              value: {SERVICE_SUBNET}" in manifest

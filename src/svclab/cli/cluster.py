@@ -16,7 +16,7 @@ from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
 from svclab.settings import settings
 
 
-def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
+def bring_up(kubeconfig: Path | None = None, class_size: int | None = None) -> ClusterStatus:
     """`Cluster.up` with a progress bar over its stages, or plain lines in CI logs."""
     with progress(
         TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20), TextColumn("{task.description}")
@@ -28,7 +28,7 @@ def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
             if not console.is_terminal:
                 console.print(f"[{stage}] {detail}", highlight=False, markup=False)
 
-        status = Cluster().up(kubeconfig, report)
+        status = Cluster().up(kubeconfig, report, class_size)
         bar.update(task, completed=len(STAGES), stage="done", description="cluster ready")
     return status
 
@@ -37,9 +37,17 @@ def bring_up(kubeconfig: Path | None = None) -> ClusterStatus:
 @friendly
 def up(
     kubeconfig: Annotated[Path | None, typer.Option(help="Use this existing cluster instead of kind.")] = None,
+    class_size: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=82,
+            help="Size the node ports for a class of N (recreates the cluster when it changes; default: as it is).",
+        ),
+    ] = None,
 ) -> None:
     """Build the offline images (cached), create the kind cluster, deploy hello-world."""
-    status = bring_up(kubeconfig)
+    status = bring_up(kubeconfig, class_size)
     _print_status(status)
     if not status.healthy:
         raise typer.Exit(1)

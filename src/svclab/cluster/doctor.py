@@ -13,7 +13,7 @@ from svclab import runner
 from svclab.cluster.images import ImageBuilder
 from svclab.cluster.kind import Cluster
 from svclab.errors import SvclabError
-from svclab.settings import NODE_PORT_RANGE, Settings
+from svclab.settings import Settings, port_span
 
 MIN_FREE_MEMORY_GIB = 4
 MIN_FREE_DISK_GIB = 20
@@ -114,12 +114,13 @@ def run_checks(settings: Settings) -> list[Check]:
 
     cluster = Cluster(settings)
     published = set(_published_ports(cluster)) if engine_ok else set()
-    busy = [p for p in NODE_PORT_RANGE if p not in published and _port_busy(p)]
+    ports = settings.node_ports
+    busy = [p for p in ports if p not in published and _port_busy(p)]
     add(
         Check(
             "node ports",
             not busy,
-            f"127.0.0.1:{NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[-1]} " + ("free" if not busy else f"in use: {busy}"),
+            f"127.0.0.1:{port_span(ports)} " + ("free" if not busy else f"in use: {busy}"),
             "stop what listens on those ports (`ss -ltnp`)",
         )
     )

@@ -22,7 +22,7 @@ from svclab.k8s import manifests, reads
 from svclab.k8s.kubectl import Kubectl
 from svclab.k8s.objects import NodeInfo
 from svclab.poll import poll
-from svclab.settings import CLUSTER_NAME, NODE_PORT_RANGE, Settings
+from svclab.settings import CLUSTER_NAME, Settings, node_port_range, port_span
 from svclab.settings import settings as default_settings
 
 #: progress callback: (stage, detail)
@@ -61,7 +61,7 @@ class Cluster:
     # ---- state: which cluster svclab drives ---------------------------------
     @property
     def _state_file(self) -> Path:
-        return self.settings.config_dir / "cluster.json"
+        return self.settings.state_file
 
     @property
     def provider(self) -> str:
@@ -75,8 +75,12 @@ class Cluster:
         self._state_file.write_text(json.dumps({**self._state(), "provider": provider, **extra}))
 
     # ---- up -----------------------------------------------------------------
-    def up(self, kubeconfig: Path | None = None, report: Report = _quiet) -> ClusterStatus:
-        """Bring the course cluster to its ready state; a no-op on a healthy one."""
+    def up(
+        self, kubeconfig: Path | None = None, report: Report = _quiet, class_size: int | None = None
+    ) -> ClusterStatus:
+        """Bring the course cluster to its ready state; a no-op on a healthy one. ``class_size``
+        sizes its node ports for a class (a change recreates the cluster); by default they stay
+        as they were."""
         if kubeconfig is not None:
             return self._adopt(kubeconfig, report)
         if self.settings.kubeconfig.is_symlink():  # it pointed at an adopted cluster's own file:
@@ -85,7 +89,8 @@ class Cluster:
         ensure_engine()
         report("images", "checking cached images")
         self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
-        config = kind_config(self.images.node_image)
+        ports = self.settings.node_ports if class_size is None else node_port_range(class_size)
+        config = kind_config(self.images.node_image, ports)
         if self._kind_exists() and self._state().get("kind_config") != _digest(config):
             report("cluster", "the cluster was made from another node image or configuration; recreating it")
             self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
@@ -102,7 +107,7 @@ class Cluster:
                 self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
         if not self._kind_exists():
             self._create(config, report)
-        self._save_state("kind", kind_config=_digest(config))
+        self._save_state("kind", kind_config=_digest(config), node_ports=port_span(ports))
         self._wait_nodes(report)
         self._install_addons(report)
         self._deploy_hello_world(report)
@@ -320,12 +325,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def kind_config(node_image: str) -> str:
+def kind_config(node_image: str, node_ports: range) -> str:
     """kind's cluster config: 1 control plane + 2 workers, iptables kube-proxy,
     and the course's NodePort range published on 127.0.0.1."""
-    first, last = NODE_PORT_RANGE[0], NODE_PORT_RANGE[-1]
     patch = yaml.safe_dump(
-        {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": f"{first}-{last}"}}}
+        {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": port_span(node_ports)}}}
     )
     config = {
         "kind": "Cluster",
@@ -340,7 +344,7 @@ def kind_config(node_image: str) -> str:
                 "kubeadmConfigPatches": [patch],
                 "extraPortMappings": [
                     {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"}
-                    for p in NODE_PORT_RANGE
+                    for p in node_ports
                 ],
             },
             {"role": "worker", "image": node_image},

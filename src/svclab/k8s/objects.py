@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from svclab.constants import MANAGED_BY_LABEL, SERVICE_NAME_LABEL, SLICE_CONTROLLER
-from svclab.settings import NODE_PORT_RANGE
+from svclab.settings import settings
 
 
 def label_selector(labels: dict[str, str]) -> str:
@@ -69,7 +69,7 @@ class ServiceInfo:
             return {}
         port = self.ports[0]
         urls = {"in cluster": f"http://{self.name}.{self.namespace}:{port.port}/"}
-        if port.node_port in NODE_PORT_RANGE:
+        if port.node_port in settings().node_ports:
             urls["node port"] = f"http://127.0.0.1:{port.node_port}/"
         if self.external_ip:
             urls["load balancer"] = f"http://{self.external_ip}:{port.port}/"

@@ -21,7 +21,7 @@ from svclab.constants import CLASSROOM_NAMESPACE
 from svclab.errors import ClusterError, Conflict, Forbidden
 from svclab.k8s.api import kube
 from svclab.k8s.tenancy import create_namespace, ensure
-from svclab.settings import NODE_PORT_RANGE
+from svclab.settings import settings
 
 QUOTA = "svclab-student"
 NODE_PORT_ANNOTATION = "svclab.dev/node-port"
@@ -43,9 +43,11 @@ DEFAULTS = {
 }
 
 
-def static_band(ports: range = NODE_PORT_RANGE) -> range:
+def static_band(ports: range | None = None) -> range:
     """The ports Kubernetes reserves for fixed assignment: the lowest min(max(16, n/32), 128)
-    of a range of n (ServiceNodePortStaticSubrange, on by default since 1.29)."""
+    of a range of n (ServiceNodePortStaticSubrange, on by default since 1.29); by default of
+    svclab's cluster."""
+    ports = ports or settings().node_ports
     return range(ports.start, ports.start + min(max(16, len(ports) // 32), 128, len(ports)))
 
 
@@ -166,7 +168,7 @@ class NoNodePort(ClusterError):
         super().__init__(
             f"all {band} node ports set aside for labs ({first}-{last}) are taken ({taken} namespaces hold one)",
             "remove students who left (svclab classroom remove NAME), grade with a lower --parallel, "
-            "or bring the cluster up for a larger class (svclab down && svclab up --class-size N)",
+            "or size the cluster for the class before it starts (svclab up --class-size N)",
         )
 
 

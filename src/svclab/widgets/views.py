@@ -10,10 +10,10 @@ import ipywidgets as w
 
 from svclab import dns, env, exposing, kubeproxy, services, traffic
 from svclab.errors import InvalidInput
-from svclab.exposing import NODE_PORTS
 from svclab.k8s import reads
 from svclab.k8s.objects import ServiceInfo
 from svclab.services import ServiceView
+from svclab.settings import port_span, settings
 from svclab.widgets import render
 from svclab.widgets.base import View, options, row
 
@@ -70,7 +70,9 @@ class ExposeBuilder(View):
     def _plan(self) -> exposing.ServicePlan:
         node_port = _optional_port(self.node_port.value)
         if isinstance(node_port, str):
-            raise InvalidInput(f"node port {node_port!r} is not a number", f"leave it empty or give {NODE_PORTS}")
+            raise InvalidInput(
+                f"node port {node_port!r} is not a number", f"leave it empty or give {port_span(settings().node_ports)}"
+            )
         return exposing.plan_expose(
             self.deployment.value,
             self.port.value,
