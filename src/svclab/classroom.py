@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,19 +121,23 @@ def make_room(names: list[str]) -> str | None:
 
 
 def _grow_pool(size: int) -> str | None:
-    """Extend the pool ``svclab`` (``a-b``) downwards to ``size`` addresses; the kind network
-    hands node addresses out from the bottom, so the top of it is free."""
+    """Grow MetalLB's pool ``svclab`` to ``size`` addresses, if it is smaller."""
     k = kube()
     pool = k.get("read the MetalLB pool svclab", k.custom.get_namespaced_custom_object, *POOL)
     blocks = (pool or {}).get("spec", {}).get("addresses", [])
-    if len(blocks) != 1 or "-" not in blocks[0]:
-        return None  # not the pool `svclab up` made: the instructor sizes it
-    first, last = (ipaddress.ip_address(x.strip()) for x in blocks[0].split("-"))
-    if int(last) - int(first) + 1 >= size:
-        return None
-    grown = f"{last - (size - 1)}-{last}"
+    if len(blocks) != 1 or not (grown := grown_block(blocks[0], size)):
+        return None  # big enough, or not the pool `svclab up` made (the instructor sizes that one)
     k.call("grow the MetalLB pool", k.custom.patch_namespaced_custom_object, *POOL, {"spec": {"addresses": [grown]}})
     return grown
+
+
+def grown_block(block: str, size: int) -> str | None:
+    """``a-b`` extended downwards to ``size`` addresses (kind hands node addresses out from the
+    bottom of its network, so the top is free), or None when it holds that many already."""
+    if "-" not in block:
+        return None
+    first, last = (ipaddress.ip_address(x.strip()) for x in block.split("-"))
+    return None if int(last) - int(first) + 1 >= size else f"{last - (size - 1)}-{last}"
 
 
 @dataclass
@@ -172,13 +177,15 @@ class Classroom:
                 "type": "kubernetes.io/service-account-token",
             },
         )
-        made = []
-        for room in student_namespaces():
+
+        def provision(room: StudentNamespace) -> str:
             ns = namespace(name, room.name)
             tenancy.create_namespace(ns, room.labels | {STUDENT_LABEL: name})
             self._grant(ns, name, room)
-            made.append(ns)
-        return made
+            return ns
+
+        with ThreadPoolExecutor(max_workers=6) as pool:  # mostly waiting for the API server
+            return list(pool.map(provision, student_namespaces()))
 
     def _grant(self, ns: str, name: str, room: StudentNamespace) -> None:
         k = kube()

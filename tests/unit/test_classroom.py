@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from svclab import classroom
 from svclab.classroom import LECTURES, check_name, student_namespaces
 from svclab.errors import InvalidInput
 from svclab.identity import namespace, student_of
@@ -76,3 +77,30 @@ def test_a_kernel_knows_its_student_from_the_account_alone() -> None:
     assert lab_namespaces(spec, {}, lambda: "alice") == ("alice-discovery", "classroom")
     # grading always wins: a submission is never graded in the student's own namespace
     assert lab_namespaces(spec, {"SVCLAB_NAMESPACE": "g-alice-discovery"}, lambda: "alice")[1] == "grading"
+
+
+def test_a_class_that_does_not_fit_the_node_ports_is_refused_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    held = {30000 + i: f"s{i}-nodeport" for i in range(10)}  # 10 students hold a port of the 16
+    monkeypatch.setattr(classroom.quota, "held", lambda: held)
+    monkeypatch.setattr(classroom.quota, "static_band", lambda: range(30000, 30016))
+    monkeypatch.setattr(classroom.Classroom, "students", lambda self: [object()] * 10)
+    with pytest.raises(InvalidInput) as caught:
+        classroom.make_room(["s1", "new1", "new2", "new3"])  # s1 holds one already
+    assert caught.value.message == (
+        "3 new students do not fit: this cluster sets 16 node ports aside for labs (30000-30015), "
+        "10 are held and 4 kept for grading, so 2 more students fit"
+    )
+    assert "svclab up --class-size 13 (this recreates the cluster)" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("block", "size", "grown"),
+    [
+        ("172.18.255.224-172.18.255.254", 31, None),
+        ("172.18.255.224-172.18.255.254", 94, "172.18.255.161-172.18.255.254"),
+        ("172.18.255.224-172.18.255.254", 300, "172.18.254.211-172.18.255.254"),
+        ("10.0.0.0/24", 300, None),  # a CIDR is the instructor's own pool
+    ],
+)
+def test_the_loadbalancer_pool_grows_downwards_from_the_top(block: str, size: int, grown: str | None) -> None:
+    assert classroom.grown_block(block, size) == grown

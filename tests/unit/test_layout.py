@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "svclab.services",
         "svclab.traffic",
         "svclab.kubeproxy",
+        "svclab.health",
         "svclab.cluster",
     ),
     ("svclab.labs",),

@@ -4,35 +4,39 @@ the memory each student costs and the largest class this machine's memory holds.
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from svclab import runner
 from svclab.bench.cluster import node_memory_mib
 from svclab.classroom import Classroom, make_room, students_that_fit
 from svclab.cluster.kind import Cluster
 from svclab.k8s import manifests, quota, reads
 from svclab.k8s.kubectl import Kubectl
 
-#: a student's kernel: python with svclab's labs imported, as a notebook has it
-KERNEL = "import svclab.labs, svclab.widgets, sys; print(open('/proc/self/status').read()); sys.stdout.flush()"
-
 
 def kernel_mib() -> float:
-    """Resident memory of one student's kernel process (svclab and the widgets imported)."""
-    status = runner.run([sys.executable, "-c", KERNEL]).stdout
-    line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
+    """Resident memory of a student's kernel (ipykernel) once a lab's imports are done."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        client.execute_interactive("import svclab, svclab.labs, svclab.widgets, svclab.course", timeout=120)
+        pid = manager.provisioner.process.pid  # type: ignore[union-attr]
+        status = Path(f"/proc/{pid}/status").read_text()
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1]) / 1024
 
 
 def available_mib() -> float:
-    meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo").read().splitlines())  # noqa: SIM115
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
     return int(meminfo["MemAvailable"].split()[0]) / 1024
 
 

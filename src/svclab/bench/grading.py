@@ -26,10 +26,10 @@ def bench_grading(
             course.generate(name)
             course.submit("reference", name, settings().labs_dir / name / f"{name}.ipynb")
             started = time.monotonic()
-            errors = course.autograde(name, ["reference"])
+            outcome = course.autograde(name, ["reference"])["reference"]
             figures[f"autograde one {name} submission (s)"] = time.monotonic() - started
-            if errors["reference"]:
-                console.print(f"[red]{name}: {errors['reference']}[/]")
+            if not outcome.graded:
+                console.print(f"[red]{name}: {outcome.note}[/]")
         students = [f"student{i:02d}" for i in range(class_size)]
         for student in students:
             course.submit(student, lab, settings().labs_dir / lab / f"{lab}.ipynb")

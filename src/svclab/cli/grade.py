@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from svclab.cli.app import console, friendly, grade_app, progress
@@ -14,6 +14,7 @@ from svclab.errors import ToolMissing
 
 if TYPE_CHECKING:
     from svclab.grading.course import Course
+    from svclab.grading.outcomes import Outcome
 
 CourseRoot = Annotated[Path | None, typer.Option("--course", help="nbgrader course root (default: grader/).")]
 
@@ -50,26 +51,41 @@ def grade_autograde(
     lab: str,
     students: Annotated[list[str] | None, typer.Option("--student", help="Only these (repeatable).")] = None,
     parallel: Annotated[int, typer.Option(help="Submissions graded at once.")] = 2,
+    retry_errors: Annotated[
+        bool, typer.Option("--retry-errors", help="Regrade exactly the submissions that met an environment error.")
+    ] = False,
     course: CourseRoot = None,
 ) -> None:
     """Replay every submission into its own fresh namespace and grade it."""
     c = _course(course)
-    todo = students or c.submitted_students(lab)
-    with progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")) as bar:
+    todo = list(c.regrade.students(lab)) if retry_errors else students or c.submitted_students(lab)
+    if not todo:
+        console.print(f"nothing to regrade for {lab}" if retry_errors else f"no submissions of {lab} yet")
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with progress(*columns) as bar:
         task = bar.add_task(f"autograding {lab}", total=len(todo))
 
-        def report(student: str, error: str | None) -> None:
+        def report(outcome: Outcome) -> None:
             bar.advance(task)
-            if error:
-                console.print(f"[red]{student}:[/] {error}", highlight=False)
+            if not outcome.graded:
+                console.print(f"[red]{outcome.student}:[/] {outcome.note}", highlight=False)
 
         results = c.autograde(lab, todo, parallel, report)
     scores = c.scores(lab)
-    table = Table("student", "points", box=None)
-    for student in sorted(results):
-        table.add_row(student, "error" if results[student] else f"{sum(scores.get(student, {}).values()):g}")
+    table = Table("student", "points", "note", box=None)
+    for student, outcome in sorted(results.items()):
+        points = f"{sum(scores.get(student, {}).values()):g}" if outcome.graded else "-"
+        table.add_row(student, points, outcome.note)
     console.print(table)
-    if any(results.values()):
+    if waiting := c.regrade.students(lab):
+        console.print(
+            f"[red]{len(waiting)} submission(s) met an environment error and have no trustworthy score:[/] "
+            f"{', '.join(sorted(waiting))}. Repair the cluster (svclab doctor, svclab status), then: "
+            f"svclab grade autograde {lab} --retry-errors",
+            highlight=False,
+        )
+    if not all(o.graded for o in results.values()):
         raise typer.Exit(1)
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from svclab import runner
+from svclab import health, runner
 from svclab.errors import CommandFailed, InvalidInput
+from svclab.grading.outcomes import Outcome, RegradeList, marked_problems
 from svclab.labs.catalog import LABS
 from svclab.settings import settings
 
@@ -46,6 +47,7 @@ class Course:
                 f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
                 "use the repository's grader/ folder or a copy of its nbgrader_config.py",
             )
+        self.regrade = RegradeList(self.root)
         # nbgrader runs `alembic`, `jupyter` and kubectl by name: this venv's and svclab's bins first.
         path = os.environ.get("PATH", "").split(os.pathsep)
         wanted = [str(Path(sys.executable).parent), str(settings().bin_dir)]
@@ -105,31 +107,38 @@ class Course:
         lab: str,
         students: Iterable[str] | None = None,
         parallel: int = 2,
-        report: Callable[[str, str | None], None] = lambda student, error: None,
-    ) -> dict[str, str | None]:
-        """Autograde each submission in its own process, at most ``parallel`` at once.
-        Returns {student: None on success, or the error}."""
+        report: Callable[[Outcome], None] = lambda outcome: None,
+    ) -> dict[str, Outcome]:
+        """Autograde each submission in its own process, at most ``parallel`` at once. The
+        environment probe runs before and after each one (and the kernel marks checks that
+        failed on an unfit cluster): such a submission is an environment error to regrade,
+        never a score; ``self.regrade.students(lab)`` lists those to grade again."""
         _known(lab)
         todo = list(students) if students is not None else self.submitted_students(lab)
         with Gradebook(self._db_url()) as gb:
             for student in todo:
                 gb.update_or_create_student(student)
-        results: dict[str, str | None] = {}
+        results: dict[str, Outcome] = {}
 
-        def one(student: str) -> str | None:
+        def one(student: str) -> Outcome:
+            if unfit := health.problems():
+                return Outcome(student, environment="; ".join(unfit))
             try:
                 self.nbgrader("autograde", lab, "--student", student, "--force")
-                return None
             except CommandFailed as exc:
-                return exc.message
+                return Outcome(student, error=exc.message)
+            executed = self.root / "autograded" / student / lab / f"{lab}.ipynb"
+            if unfit_during := marked_problems(executed) or "; ".join(health.problems()):
+                return Outcome(student, environment=unfit_during)
+            return Outcome(student)
 
-        workers = max(1, parallel)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(one, s): s for s in todo}
+        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            futures = [pool.submit(one, s) for s in todo]
             for future in as_completed(futures):
-                student = futures[future]
-                results[student] = future.result()
-                report(student, results[student])
+                outcome = future.result()
+                results[outcome.student] = outcome
+                self.regrade.record(lab, outcome)
+                report(outcome)
         return results
 
     def feedback(self, lab: str) -> list[Path]:

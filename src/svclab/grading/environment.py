@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from svclab.constants import GRADING_LABEL, LAB_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
@@ -21,7 +21,7 @@ from svclab.labs.catalog import LABS
 from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
 from svclab.settings import Settings, settings
 
-SERVICE_ACCOUNT = "svclab-grader"
+ROLE_PREFIX = "svclab-grader"
 _ENV_KEYS = (GRADING_NAMESPACE_ENV, "KUBECONFIG", "SVCLAB_KUBECONFIG")
 
 
@@ -38,27 +38,33 @@ class GradingEnvironment:
         self.namespace = grading_namespace(student, lab)
         self.namespaces = [self.namespace] + ([f"{self.namespace}-b"] if self.lab.other_namespace else [])
         self.kubeconfig = self.settings.cache_dir / "grading" / f"{self.namespace}.kubeconfig"
+        self.account = f"grading.{self.namespace}"  # in svclab-classroom; the dot: never a student name
         self._saved_env: dict[str, str | None] = {}
 
     def create(self) -> Path:
-        """Fresh namespaces, a service account bound to `admin` in them (plus the lab's
-        grading_rules), its kubeconfig."""
+        """Fresh namespaces under the student's quota, and a ServiceAccount with exactly a
+        student's rights: it lives in ``svclab-classroom`` beside the students' accounts (so
+        it reads what they may read, e.g. svclab-nodeview) and is bound to `admin` (plus the
+        lab's grading_rules) in the grading namespaces only; then its kubeconfig."""
         tenancy.delete_namespaces(self.namespaces)
+        self._delete_account()
         for ns in self.namespaces:  # graded under the quota the student worked under
             tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
             quota.limit(ns, self.lab.allowance if ns == self.namespace else BASIC)
+        if not tenancy.namespace_exists(CLASSROOM_NAMESPACE):
+            tenancy.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
         k = kube()
-        subject = {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": self.namespace}
+        subject = {"kind": "ServiceAccount", "name": self.account, "namespace": CLASSROOM_NAMESPACE}
         k.call(
-            f"create ServiceAccount {SERVICE_ACCOUNT}",
+            f"create ServiceAccount {self.account}",
             k.core.create_namespaced_service_account,
-            self.namespace,
-            {"metadata": {"name": SERVICE_ACCOUNT}},
+            CLASSROOM_NAMESPACE,
+            {"metadata": {"name": self.account, "labels": {GRADING_LABEL: "true"}}},
         )
         for ns in self.namespaces:
-            bindings = [("ClusterRole", "admin", SERVICE_ACCOUNT)]
+            bindings = [("ClusterRole", "admin", ROLE_PREFIX)]
             if self.lab.grading_rules:  # what `admin` does not allow but the lab needs
-                role = f"{SERVICE_ACCOUNT}-lab"
+                role = f"{ROLE_PREFIX}-lab"
                 k.call(
                     f"create Role {role} in {ns}",
                     k.rbac.create_namespaced_role,
@@ -79,10 +85,10 @@ class GradingEnvironment:
                 )
         request = {"spec": {"expirationSeconds": 7200}}
         token = k.call(
-            f"create a token for {SERVICE_ACCOUNT}",
+            f"create a token for {self.account}",
             k.core.create_namespaced_service_account_token,
-            SERVICE_ACCOUNT,
-            self.namespace,
+            self.account,
+            CLASSROOM_NAMESPACE,
             request,
         ).status.token
         self._write_kubeconfig(token)
@@ -96,11 +102,11 @@ class GradingEnvironment:
             "kind": "Config",
             "current-context": "grading",
             "clusters": [cluster],
-            "users": [{"name": SERVICE_ACCOUNT, "user": {"token": token}}],
+            "users": [{"name": self.account, "user": {"token": token}}],
             "contexts": [
                 {
                     "name": "grading",
-                    "context": {"cluster": cluster["name"], "user": SERVICE_ACCOUNT, "namespace": self.namespace},
+                    "context": {"cluster": cluster["name"], "user": self.account, "namespace": self.namespace},
                 }
             ],
         }
@@ -122,6 +128,16 @@ class GradingEnvironment:
                 os.environ[key] = value
 
     def remove(self) -> None:
-        """Delete the namespaces (frees their node ports and LoadBalancer IPs)."""
+        """Delete the namespaces (frees their node ports and LoadBalancer IPs) and the account."""
         tenancy.delete_namespaces(self.namespaces, wait=False)
+        self._delete_account()
         self.kubeconfig.unlink(missing_ok=True)
+
+    def _delete_account(self) -> None:
+        k = kube()
+        k.get(
+            f"delete ServiceAccount {self.account}",
+            k.core.delete_namespaced_service_account,
+            self.account,
+            CLASSROOM_NAMESPACE,
+        )

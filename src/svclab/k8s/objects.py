@@ -244,6 +244,7 @@ class NodeInfo:
     ready: bool
     ip: str  # the node's InternalIP
     pod_cidr: str = ""
+    images: frozenset[str] = frozenset()  # every name and tag of the images the node holds
 
     @classmethod
     def from_api(cls, node: Any) -> NodeInfo:
@@ -251,7 +252,10 @@ class NodeInfo:
         roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")) or ["worker"]
         ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
         addresses = {a.type: a.address for a in node.status.addresses or []}
-        return cls(node.metadata.name, tuple(roles), ready, addresses.get("InternalIP", ""), node.spec.pod_cidr or "")
+        images = frozenset(name for image in node.status.images or [] for name in image.names or [])
+        return cls(
+            node.metadata.name, tuple(roles), ready, addresses.get("InternalIP", ""), node.spec.pod_cidr or "", images
+        )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from svclab import identity
+from svclab import health, identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, InvalidInput, SvclabError
 from svclab.ipython import register_apply
@@ -161,6 +162,15 @@ class Lab:
         except SvclabError as exc:  # the cluster could not be read: say so, as this check's result
             verdict = Verdict(
                 False, f"the check could not read the cluster: {exc.message.splitlines()[0]}", exc.hint or ""
+            )
+        if not verdict.passed and (unhealthy := health.recent_problems(self.namespace)):
+            # the cluster, not the answer, may be at fault: say so, and mark it for autograde
+            print(f"{health.MARKER} {'; '.join(unhealthy)}", file=sys.stderr)
+            verdict = Verdict(
+                False,
+                f"{verdict.message} – but the cluster is not healthy ({'; '.join(unhealthy)}), "
+                "so this says nothing about your answer",
+                "ask the instructor to repair the cluster; autograde records this as an environment error to regrade",
             )
         points = spec.points if verdict.passed else 0
         return CheckResult(self.spec.name, name, points, spec.points, verdict.message, verdict.hint)

@@ -1,0 +1,98 @@
+"""A broken cluster is never a student's zero. Faults are made on the live cluster before and
+during grading; each submission ends with either its right score or an environment error on
+the regrade list – and a regrade once the cluster is repaired gives the right score."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from svclab import health
+from svclab.grading.course import Course
+from svclab.grading.environment import grading_namespace
+from svclab.k8s import reads
+from svclab.labs import LABS
+from svclab.poll import poll
+from svclab.services import kill_pod, scale
+
+from .conftest import reference
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def coredns_restored() -> Iterator[None]:
+    yield
+    scale("coredns", 2, "kube-system")
+    reads.wait_rolled_out("coredns", "kube-system", timeout=180)
+    poll(lambda: not health.problems(), timeout=120, what="the cluster to be fit to grade on again")
+
+
+def submit(course: Course, tmp: Path, student: str, lab: str) -> None:
+    path = tmp / f"{student}.ipynb"
+    nbformat.write(reference(lab), path)
+    course.submit(student, lab, path)
+
+
+def during(student: str, lab: str, fault: Callable[[str], None]) -> threading.Thread:
+    """Start ``fault(namespace)`` once the submission's grading namespace runs its pods."""
+    namespace = grading_namespace(student, lab)
+
+    def wait_then_break() -> None:
+        poll(lambda: len([p for p in reads.pods(namespace) if p.ready]) >= 3, timeout=300, every=0.3, what=namespace)
+        fault(namespace)
+
+    thread = threading.Thread(target=wait_then_break, daemon=True)
+    thread.start()
+    return thread
+
+
+def full(course: Course, lab: str, student: str) -> bool:
+    return sum(course.scores(lab)[student].values()) == LABS[lab].max_points
+
+
+def test_coredns_down_before_grading_is_an_environment_error_then_regraded(
+    course: Course, tmp_path: Path, coredns_restored: None
+) -> None:
+    submit(course, tmp_path, "dns-down", "discovery")
+    scale("coredns", 0, "kube-system")
+    poll(lambda: health.problems(), timeout=120, what="the probe to see CoreDNS gone")
+    outcome = course.autograde("discovery", ["dns-down"])["dns-down"]
+    assert not outcome.graded
+    assert outcome.environment == "CoreDNS has no ready replica, so no DNS name resolves"
+    assert outcome.note.startswith("environment error, regrade: CoreDNS")
+    assert course.regrade.students("discovery") == {"dns-down": outcome.environment}
+
+    scale("coredns", 2, "kube-system")
+    poll(lambda: not health.problems(), timeout=180, what="CoreDNS back")
+    again = course.autograde("discovery", list(course.regrade.students("discovery")))["dns-down"]
+    assert again.graded, again.note
+    assert full(course, "discovery", "dns-down")
+    assert course.regrade.students("discovery") == {}
+
+
+def test_coredns_down_during_grading_is_an_environment_error(
+    course: Course, tmp_path: Path, coredns_restored: None
+) -> None:
+    submit(course, tmp_path, "dns-during", "discovery")
+    fault = during("dns-during", "discovery", lambda ns: scale("coredns", 0, "kube-system"))
+    outcome = course.autograde("discovery", ["dns-during"])["dns-during"]
+    fault.join(timeout=10)
+    assert outcome.environment and "CoreDNS has no ready replica" in outcome.environment, outcome
+    assert "dns-during" in course.regrade.students("discovery")
+
+
+def test_a_pod_killed_during_grading_costs_no_points(course: Course, tmp_path: Path) -> None:
+    submit(course, tmp_path, "pod-killed", "clusterip")
+
+    def kill_one(namespace: str) -> None:
+        kill_pod(next(p.name for p in reads.pods(namespace, {"app": "hello-world"})), namespace)
+
+    fault = during("pod-killed", "clusterip", kill_one)
+    outcome = course.autograde("clusterip", ["pod-killed"])["pod-killed"]
+    fault.join(timeout=10)
+    assert outcome.environment or full(course, "clusterip", "pod-killed"), (outcome, course.scores("clusterip"))
