@@ -33,6 +33,7 @@ def coredns_restored() -> Iterator[None]:
 
 
 def submit(course: Course, tmp: Path, student: str, lab: str) -> None:
+    course.generate(lab)
     path = tmp / f"{student}.ipynb"
     nbformat.write(reference(lab), path)
     course.submit(student, lab, path)

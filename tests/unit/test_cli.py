@@ -79,3 +79,16 @@ def test_grade_submit_refuses_what_is_not_a_submission_and_files_nothing(tmp_pat
     code, output = invoke("grade", "submit", "../alice", "clusterip", str(other), *course)
     assert code == 1 and "'../alice' is not a usable student id" in output
     assert not (root / "submitted").exists()
+
+
+def test_grade_autograde_says_what_to_do_first(tmp_path: Path) -> None:
+    from svclab.grading.course import Course
+
+    course = ("--course", str(Course.create(tmp_path / "course").root))
+    code, output = invoke("grade", "autograde", "clusterip", *course)
+    assert code == 0 and "no submissions of clusterip yet" in output
+    code, output = invoke("grade", "autograde", "clusterip", "--retry-errors", *course)
+    assert code == 0 and "nothing to regrade for clusterip" in output
+    code, output = invoke("grade", "autograde", "clusterip", "--student", "alice", *course)
+    assert code == 1 and "lab clusterip has not been generated in the course" in output, output
+    assert "svclab grade generate clusterip" in output and "Traceback" not in output

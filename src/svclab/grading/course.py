@@ -116,6 +116,13 @@ class Course:
         _known(lab)
         todo = list(students) if students is not None else self.submitted_students(lab)
         with Gradebook(self._db_url()) as gb:
+            try:
+                gb.find_assignment(lab)
+            except MissingEntry:
+                raise InvalidInput(
+                    f"lab {lab} has not been generated in the course {self.root}",
+                    f"generate it first (what students got): svclab grade generate {lab}",
+                ) from None
             for student in todo:
                 gb.update_or_create_student(student)
         results: dict[str, Outcome] = {}
