@@ -8,6 +8,7 @@ same submission twice gives the same score."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -16,7 +17,7 @@ from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
-from svclab.k8s.quota import BASIC
+from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
 from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
 from svclab.settings import Settings, settings
@@ -27,6 +28,12 @@ _ENV_KEYS = (GRADING_NAMESPACE_ENV, "KUBECONFIG", "SVCLAB_KUBECONFIG")
 
 def grading_namespace(student: str, lab: str) -> str:
     return f"g-{slug(student)[:24]}-{lab}".replace("--", "-")
+
+
+def grading_allowance(allowance: Allowance) -> Allowance:
+    """The lab's allowance, but always room for one NodePort or LoadBalancer Service: a
+    submission that chose the wrong type is graded as a wrong type, not as nothing at all."""
+    return replace(allowance, node_ports=max(allowance.node_ports, 1), load_balancers=max(allowance.load_balancers, 1))
 
 
 class GradingEnvironment:
@@ -48,9 +55,9 @@ class GradingEnvironment:
         lab's grading_rules) in the grading namespaces only; then its kubeconfig."""
         tenancy.delete_namespaces(self.namespaces)
         self._delete_account()
-        for ns in self.namespaces:  # graded under the quota the student worked under
+        for ns in self.namespaces:  # graded under the quota the student worked under, but see below
             tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
-            quota.limit(ns, self.lab.allowance if ns == self.namespace else BASIC)
+            quota.limit(ns, grading_allowance(self.lab.allowance) if ns == self.namespace else BASIC)
         if not tenancy.namespace_exists(CLASSROOM_NAMESPACE):
             tenancy.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
         k = kube()
