@@ -211,3 +211,32 @@ def test_no_student_takes_anothers_node_port_and_bs_grade_holds_whatever_a_does(
 
     os.environ["SVCLAB_KUBECONFIG"] = os.environ["KUBECONFIG"] = b_config
     assert [str(lab_b.run_check(c.name)) for c in lab_b.spec.checks] == before
+
+
+def test_a_lab_namespace_deleted_mid_lab_is_its_own_message(
+    students: tuple[Student, Student], as_student: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, _ = students
+    os.environ.pop("SVCLAB_KUBECONFIG", None)  # the instructor's own lab first
+    own = svclab.labs.start("externalname", fresh=True)
+    tenancy.delete_namespaces([own.namespace])
+    result = own.run_check("exists")
+    assert result.message == f"your lab namespace {own.namespace} is gone (it was deleted)"
+    assert "run the set-up cell again" in result.hint
+
+    as_student(a)  # type: ignore[operator]
+    lab = svclab.labs.start("externalname", fresh=True)
+    tenancy_admin = Classroom()
+    try:
+        os.environ.pop("SVCLAB_KUBECONFIG")
+        tenancy.delete_namespaces([lab.namespace])  # as the instructor
+        os.environ["SVCLAB_KUBECONFIG"] = os.environ["KUBECONFIG"]
+        capsys.readouterr()
+        lab.check_all()
+        said = capsys.readouterr().out
+        assert said.count("✗") == 1, said
+        assert f"your lab namespace {lab.namespace} is gone, or no longer yours" in said
+        assert f"svclab classroom add {a.name}" in said
+    finally:
+        os.environ.pop("SVCLAB_KUBECONFIG", None)
+        tenancy_admin.add(a.name)

@@ -210,3 +210,11 @@ def test_the_node_port_check_wants_the_namespaces_own_port() -> None:
     assert verdict.hint.startswith("set ports[].nodePort: 30003 – write {lab.node_port}, not the number")
     ctx.node_port = 30031
     assert check(ctx).passed
+
+
+def test_a_udp_port_is_named_as_the_mistake() -> None:
+    ctx = FakeContext({"web": svc("web", ports=(PortInfo(80, 8080, "UDP"),))})
+    verdict = service_port("web", 80, 8080)(ctx)
+    assert not verdict.passed
+    assert verdict.message == "port 80 of Service web uses protocol UDP; the pods speak HTTP, over TCP"
+    assert service_port("web", 80, 8080)(FakeContext({"web": svc("web", ports=(PortInfo(80, 8080),))})).passed

@@ -114,6 +114,12 @@ class PodInfo:
     labels: dict[str, str] = field(default_factory=dict, compare=False)
     containers: tuple[str, ...] = field(default=(), compare=False)
     started: str = field(default="", compare=False)  # start time, ISO 8601
+    waiting: str = ""  # why it does not run: a container's waiting reason, or Unschedulable
+
+    @property
+    def stuck(self) -> bool:
+        """It will not become ready by waiting (a bad image, a crashing container, no room)."""
+        return self.waiting in STUCK
 
     @property
     def serving(self) -> bool:
@@ -138,7 +144,34 @@ class PodInfo:
             dict(pod.metadata.labels or {}),
             tuple(c.name for c in pod.spec.containers or []),
             started.isoformat() if started else "",
+            _waiting_reason(pod),
         )
+
+
+#: waiting reasons of a pod that waiting will not cure
+STUCK = frozenset(
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+        "Unschedulable",
+    }
+)
+
+
+def _waiting_reason(pod: Any) -> str:
+    status = pod.status
+    for c in (status.container_statuses if status else None) or []:
+        if c.state and c.state.waiting and c.state.waiting.reason:
+            return str(c.state.waiting.reason)
+    for cond in (status.conditions if status else None) or []:
+        if cond.type == "PodScheduled" and cond.status == "False" and cond.reason:
+            return str(cond.reason)
+    return ""
 
 
 def pod_ready(pod: Any) -> bool:
@@ -146,6 +179,30 @@ def pod_ready(pod: Any) -> bool:
     return pod is not None and any(
         c.type == "Ready" and c.status == "True" for c in (pod.status.conditions if pod.status else None) or []
     )
+
+
+@dataclass(frozen=True)
+class RolloutInfo:
+    """A Deployment or StatefulSet: the replicas it wants, how many are ready, and whether
+    its newest revision has fully rolled out."""
+
+    kind: str
+    name: str
+    want: int
+    ready: int
+    done: bool
+    selector: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_api(cls, kind: str, obj: Any) -> RolloutInfo:
+        want = obj.spec.replicas if obj.spec.replicas is not None else 1
+        s = obj.status
+        ready = (s.ready_replicas or 0) if s else 0
+        done = bool(s) and (s.observed_generation or 0) >= obj.metadata.generation and ready == want
+        if kind == "Deployment" and s:  # and no replica of an older revision is left
+            done = done and (s.updated_replicas or 0) == want and (s.replicas or 0) == want
+        labels = (obj.spec.selector.match_labels if obj.spec.selector else None) or {}
+        return cls(kind, obj.metadata.name, want, ready, done, dict(labels))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from svclab.k8s.objects import (
     Networks,
     NodeInfo,
     PodInfo,
+    RolloutInfo,
     ServiceInfo,
     SliceInfo,
     StatefulSetInfo,
@@ -32,6 +33,12 @@ def service(name: str, namespace: str) -> ServiceInfo | None:
     k = kube()
     svc = k.get(f"read Service {name} in {namespace}", k.core.read_namespaced_service, name, namespace)
     return ServiceInfo.from_api(svc) if svc is not None else None
+
+
+def services(namespace: str) -> list[ServiceInfo]:
+    k = kube()
+    items = k.call(f"list Services in {namespace}", k.core.list_namespaced_service, namespace).items
+    return sorted((ServiceInfo.from_api(s) for s in items), key=lambda s: s.name)
 
 
 def service_names(namespace: str) -> list[str]:
@@ -99,6 +106,20 @@ def deployment_names(namespace: str) -> list[str]:
     k = kube()
     items = k.call(f"list Deployments in {namespace}", k.apps.list_namespaced_deployment, namespace).items
     return sorted(d.metadata.name for d in items)
+
+
+def rollouts(namespace: str) -> list[RolloutInfo]:
+    """The namespace's Deployments and StatefulSets, and how far each has rolled out."""
+    k = kube()
+    found = [
+        RolloutInfo.from_api(kind, item)
+        for kind, lister in (
+            ("Deployment", k.apps.list_namespaced_deployment),
+            ("StatefulSet", k.apps.list_namespaced_stateful_set),
+        )
+        for item in k.call(f"list {kind}s in {namespace}", lister, namespace).items
+    ]
+    return sorted(found, key=lambda r: (r.kind, r.name))
 
 
 def statefulset(name: str, namespace: str) -> StatefulSetInfo | None:

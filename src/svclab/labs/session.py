@@ -24,15 +24,19 @@ import yaml
 
 from svclab import health, identity
 from svclab.constants import LAB_LABEL
-from svclab.errors import CheckFailed, ClusterError, CommandFailed, InvalidInput, SvclabError
+from svclab.errors import CheckFailed, ClusterError, CommandFailed, Forbidden, InvalidInput, SvclabError
 from svclab.ipython import register_apply
 from svclab.k8s import manifests, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
+from svclab.labs.checks.base import judging
+from svclab.labs.settle import GRACE, Settler
 from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
 from svclab.settings import Settings, settings
 
 GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
+#: how long a check waits for its namespace to settle: (a student's, a grading namespace's)
+SETTLE_TIMEOUT = (30.0, 90.0)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class Lab:
         self.settings = s or settings()
         self.kubectl = Kubectl(self.settings)
         self.answers: dict[str, object] = {}
+        namespaces = [n for n in (namespace, self.other_namespace) if n]
+        self.settler = Settler(namespaces, timeout=SETTLE_TIMEOUT[mode == "grading"])
 
     def __repr__(self) -> str:
         return f"<Lab {self.spec.name} namespace={self.namespace} mode={self.mode}>"
@@ -158,7 +164,12 @@ class Lab:
             raise InvalidInput(str(exc.args[0]), "use one of the check names listed") from None
         self.answers.update(answers)
         try:
-            verdict = spec.fn(self.context())
+            if (gone := self._namespace_gone()) is not None:
+                verdict = gone
+            else:
+                self.settler.settle()  # then judge at once: a wrong answer fails as fast as a right one passes
+                with judging(GRACE):
+                    verdict = spec.fn(self.context())
         except SvclabError as exc:  # the cluster could not be read: say so, as this check's result
             verdict = Verdict(
                 False, f"the check could not read the cluster: {exc.message.splitlines()[0]}", exc.hint or ""
@@ -175,6 +186,27 @@ class Lab:
         points = spec.points if verdict.passed else 0
         return CheckResult(self.spec.name, name, points, spec.points, verdict.message, verdict.hint)
 
+    def _namespace_gone(self) -> Verdict | None:
+        """The lab's namespace was deleted (or is not this kubeconfig's): its own message,
+        not one per missing object."""
+        for ns in filter(None, (self.namespace, self.other_namespace)):
+            try:
+                reads.pods(ns)
+            except Forbidden:
+                student = identity.student() or "<student>"
+                return Verdict(
+                    False,
+                    f"your lab namespace {ns} is gone, or no longer yours (no rights in it)",
+                    f"ask the instructor to provision it again: svclab classroom add {student}",
+                )
+            if self.mode in ("student", "validate") and not tenancy.namespace_exists(ns):
+                return Verdict(
+                    False,
+                    f"your lab namespace {ns} is gone (it was deleted)",
+                    f"run the set-up cell again: svclab.labs.start({self.spec.name!r}) makes it anew",
+                )
+        return None
+
     def check(self, name: str, **answers: object) -> None:
         """The graded form: print the result when it passes, raise CheckFailed when not.
         Returns nothing: nbgrader would read a cell's value as partial credit."""
@@ -185,6 +217,9 @@ class Lab:
 
     def check_all(self, **answers: object) -> None:
         """The "check" button: every visible check, printed; nothing raised."""
+        if (gone := self._namespace_gone()) is not None:  # one message, not one per check
+            print(f"✗ {gone.message}\n  hint: {gone.hint}")
+            return
         results = [self.run_check(c.name, **answers) for c in self.spec.checks if not c.hidden]
         for r in results:
             print(r)

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from svclab.labs.spec import CheckFn, Context, Verdict
 from svclab.poll import poll
 
+_grace: float | None = None
+
+
+@contextmanager
+def judging(grace: float) -> Iterator[None]:
+    """While the namespace is known to be settled: no check polls longer than ``grace``."""
+    global _grace
+    before, _grace = _grace, grace
+    try:
+        yield
+    finally:
+        _grace = before
+
+
+def deadline(timeout: float) -> float:
+    """A check's polling deadline: ``timeout``, or the grace while judging a settled namespace."""
+    return timeout if _grace is None else min(timeout, _grace)
+
 
 def settle(probe: Callable[[], Verdict], timeout: float, every: float = 1.0) -> Verdict:
     """Repeat ``probe`` until it passes or the deadline is reached; the last verdict."""
-    return poll(probe, timeout=timeout, every=every, until=lambda v: v.passed)
+    return poll(probe, timeout=deadline(timeout), every=min(every, 1.0), until=lambda v: v.passed)
 
 
 def missing(ctx: Context, kind: str, name: str, namespace: str | None = None) -> Verdict:

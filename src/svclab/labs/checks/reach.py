@@ -9,7 +9,7 @@ from collections.abc import Callable
 from svclab import http
 from svclab.constants import TOOLBOX_POD
 from svclab.k8s.objects import ServiceInfo
-from svclab.labs.checks.base import missing, settle
+from svclab.labs.checks.base import deadline, missing, settle
 from svclab.labs.checks.services import with_service
 from svclab.labs.spec import CheckFn, Context, Verdict
 from svclab.poll import poll
@@ -161,7 +161,7 @@ def wait_external_ip(ctx: Context, name: str, timeout: float) -> ServiceInfo | N
     """The Service once it has an external IP (or as it is at the deadline)."""
     return poll(
         lambda: ctx.service(name),
-        timeout=timeout,
+        timeout=deadline(timeout),
         every=1.0,
         until=lambda svc: svc is not None and svc.external_ip is not None,
     )

@@ -83,6 +83,12 @@ def service_port(
                 f"Service {name} has no port {port} (its ports: {listed})",
                 f"clients connect to port {port}: set ports[].port: {port}",
             )
+        if match.protocol != "TCP":
+            return Verdict(
+                False,
+                f"port {port} of Service {name} uses protocol {match.protocol}; the pods speak HTTP, over TCP",
+                "set ports[].protocol: TCP, or leave it out (TCP is the default)",
+            )
         if match.target_port != target_port:
             return Verdict(
                 False,

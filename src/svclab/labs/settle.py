@@ -1,0 +1,126 @@
+"""Settle, then judge. Before a check runs, wait once – with one bounded deadline – until the
+namespace has stopped moving: rollouts finished or stuck, pods ready or failing, every
+Service's EndpointSlices in step with its ready pods, kube-proxy's rules on every node in step
+with those endpoints, LoadBalancer Services given their IP, DNS answering with each cluster IP.
+Then the checks judge what is there at once (they keep only a short grace), so a wrong answer
+fails as fast as a right one passes, and neither depends on how busy the machine is.
+
+A namespace that has not changed since it last settled is settled: repeated checks cost one
+round of reads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from svclab import kubeproxy
+from svclab.constants import TOOLBOX_POD
+from svclab.errors import ClusterError
+from svclab.k8s import reads
+from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo
+from svclab.toolbox import run_in_probe
+
+#: how long a check keeps polling once its namespace has settled
+GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One round of reads of a namespace."""
+
+    pods: list[PodInfo]
+    services: list[ServiceInfo]
+    endpoints: dict[str, tuple[EndpointInfo, ...]]
+
+    @property
+    def key(self) -> str:
+        return repr((self.pods, self.services, self.endpoints))
+
+
+def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], str]:
+    """What in the namespace is still on its way (empty when settled), and the snapshot key."""
+    pods = reads.pods(namespace)
+    services = reads.services(namespace)
+    slices = reads.slices(namespace)
+    endpoints = {s.name: tuple(e for sl in slices if sl.service == s.name for e in sl.endpoints) for s in services}
+    snap = Snapshot(pods, services, endpoints)
+    pending = [f"pod {p.name} is terminating" for p in pods if p.deleting]
+    pending += [f"pod {p.name} is starting" for p in pods if not (p.ready or p.stuck or p.deleting)]
+    for r in reads.rollouts(namespace):
+        if not r.done and not any(p.stuck for p in pods if r.selector.items() <= p.labels.items()):
+            pending.append(f"{r.kind} {r.name} is rolling out ({r.ready}/{r.want} ready)")
+    for svc in services:
+        if svc.selector and svc.type != "ExternalName":
+            serving = {p.ip for p in pods if p.serving and svc.selector.items() <= p.labels.items()}
+            listed = {e.address for e in endpoints[svc.name] if e.ready}
+            if serving != listed:
+                pending.append(f"the endpoints of Service {svc.name} are catching up with its pods")
+        if svc.type == "LoadBalancer" and not svc.external_ip and reads.load_balancer_pools():
+            pending.append(f"Service {svc.name} waits for its LoadBalancer IP")
+    if pending or snap.key == last_settled:
+        return pending, snap.key
+    return _rules_pending(namespace, snap) or _dns_pending(namespace, snap), snap.key
+
+
+def _rules_pending(namespace: str, snap: Snapshot) -> list[str]:
+    """kube-proxy's rules on every node match each Service's ready endpoints (read through
+    svclab-nodeview; a cluster without it is not judged on this)."""
+    wanted = {
+        s.name: (s.cluster_ip, sum(e.ready for e in snap.endpoints[s.name]))
+        for s in snap.services
+        if s.cluster_ip and not s.headless and s.type != "ExternalName"
+    }
+    if not wanted:
+        return []
+    pending = []
+    try:
+        for node in kubeproxy.nodes():
+            table = kubeproxy.iptables_nat(node)
+            for name, (cluster_ip, count) in wanted.items():
+                chains = kubeproxy.service_chains_from(table, name, namespace, node)
+                current = not count or any(e.match.startswith(f"{cluster_ip}:") for e in chains.entries)
+                if len(chains.endpoints) != count or not current:
+                    pending.append(f"kube-proxy on {node} has not written the rules of Service {name} yet")
+    except ClusterError:
+        return []
+    return pending
+
+
+def _dns_pending(namespace: str, snap: Snapshot) -> list[str]:
+    """Each Service's name answers with its cluster IP, asked from the namespace's toolbox."""
+    wanted = {s.name: s.cluster_ip for s in snap.services if s.cluster_ip and not s.headless}
+    toolbox = next((p for p in snap.pods if p.name == TOOLBOX_POD), None)
+    if not wanted or toolbox is None or not toolbox.ready:
+        return []
+    script = "; ".join(f"echo {n}=$(dig +short +time=1 +tries=1 {n}.{namespace}.svc.cluster.local)" for n in wanted)
+    try:
+        said = run_in_probe(["sh", "-c", script], namespace, timeout=20).stdout
+    except ClusterError:
+        return []
+    answers = dict(line.split("=", 1) for line in said.splitlines() if "=" in line)
+    return [f"DNS does not answer for Service {n} yet" for n, ip in wanted.items() if answers.get(n) != ip]
+
+
+class Settler:
+    """Settles a lab's namespaces before its checks; remembers what it last saw settled."""
+
+    def __init__(self, namespaces: list[str], timeout: float) -> None:
+        self.namespaces = namespaces
+        self.timeout = timeout
+        self._settled: dict[str, str] = {}
+
+    def settle(self) -> list[str]:
+        """Wait until every namespace is settled or the deadline passes; what still moves."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            pending = []
+            for ns in self.namespaces:
+                found, key = moving(ns, self._settled.get(ns))
+                if found:
+                    self._settled.pop(ns, None)
+                else:
+                    self._settled[ns] = key
+                pending += found
+            if not pending or time.monotonic() > deadline:
+                return pending
+            time.sleep(0.5)
