@@ -1,12 +1,21 @@
-"""IPython integration, shared by labs and lectures: the `%%apply` cell magic and
-short, readable errors (message and hint) instead of tracebacks."""
+"""IPython integration, shared by labs and lectures: the `%%apply` cell magic, short,
+readable errors (message and hint) instead of tracebacks, and a memory of the kubectl
+commands the API server refused (so a check can say why the object it looks for is missing)."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Callable
 from typing import Any
 
-from svclab.errors import SvclabError
+from svclab import runner
+from svclab.errors import CommandFailed, SvclabError, ToolMissing
+
+#: kubectl verbs that change the cluster and return at once (their output is captured)
+CHANGING = frozenset({"apply", "create", "expose", "patch", "label", "annotate", "set", "scale", "delete", "run"})
+_SHELL = re.compile(r"[|;&$()<>`\n]")
+_refused: list[str] = []
 
 
 def _ipython() -> Any:
@@ -45,3 +54,46 @@ def _show_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offse
         lines.append(f"\x1b[33mhint\x1b[0m: {value.hint}")
     shell._showtraceback(etype, value, lines)
     return lines
+
+
+def refused() -> tuple[str, ...]:
+    """``command: what kubectl said`` for each refused command of this kernel, newest last."""
+    return tuple(_refused)
+
+
+def note_refused(command: str, said: str) -> None:
+    lines = [line for line in said.strip().splitlines() if line.strip()]
+    _refused.append(f"`{command}`: {lines[-1] if lines else 'refused'}")
+    del _refused[:-5]
+
+
+def watch_kubectl() -> None:
+    """Run a notebook's plain `!kubectl <changing verb> …` commands with their output kept
+    (printed as usual), and note the ones that were refused."""
+    shell = _ipython()
+    if shell is None or getattr(shell, "_svclab_watching", False):
+        return
+    original = shell.system
+
+    def system(cmd: str) -> None:
+        line = shell.var_expand(cmd, depth=1)
+        try:
+            argv = shlex.split(line)
+        except ValueError:
+            argv = []
+        if len(argv) < 2 or argv[0] != "kubectl" or argv[1] not in CHANGING or _SHELL.search(line):
+            return original(line)  # expanded here already: its variables are the notebook's
+        try:
+            result = runner.run(argv, check=False, timeout=120)
+        except (ToolMissing, CommandFailed) as exc:  # not installed, or it hung
+            print(exc.message)
+            shell.user_ns["_exit_code"] = 1
+            return None
+        print(result.stdout + result.stderr, end="")
+        shell.user_ns["_exit_code"] = result.returncode
+        if result.returncode:
+            note_refused(line, result.stderr or result.stdout)
+        return None
+
+    shell.system = system
+    shell._svclab_watching = True

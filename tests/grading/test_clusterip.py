@@ -36,6 +36,11 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 -n default"
             ),
             "typed-ip": variant(LAB, cluster_ip='cluster_ip = "10.96.0.99"'),
+            "refused-port": variant(LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80800"),
+            "udp": variant(
+                LAB,
+                expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --protocol=UDP",
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -112,3 +117,19 @@ def test_regrading_gives_the_same_score(course: Course, graded: dict[str, Graded
         tmp_path,
     )
     assert again["wrong-target-port"].scores == graded["wrong-target-port"].scores
+
+
+def test_a_refused_command_is_named_where_the_object_is_missing(graded: dict[str, Graded]) -> None:
+    g = graded["refused-port"]
+    assert g.total == 0
+    said = g.messages["exists"]
+    assert "there is no service named 'hello-world'" in said
+    assert "kubectl refused `kubectl expose deployment hello-world --port=80 --target-port=80800`" in said
+    assert "Invalid value: 80800" in said, said
+    assert "fix what kubectl named and run that cell again" in said
+
+
+def test_a_udp_port_loses_the_ports_and_reachability(graded: dict[str, Graded]) -> None:
+    g = graded["udp"]
+    assert g.scores["exists"] == 1 and g.scores["ports"] == 0 and g.scores["reachable"] == 0, g.scores
+    assert "port 80 of Service hello-world uses protocol UDP; the pods speak HTTP, over TCP" in g.messages["ports"]

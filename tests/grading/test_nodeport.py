@@ -97,6 +97,7 @@ def test_a_node_port_typed_in_by_hand_is_refused(course: Course, graded: dict[st
     g = graded["typed-in-port"]
     assert g.total == 0
     assert "there is no service named 'hello-world'" in g.messages["exists"]
+    assert re.search(r"kubectl refused .*node port 300\d\d is reserved", g.messages["exists"]), g.messages["exists"]
     said = _output(course, "typed-in-port", "expose")
     assert re.search(r"node port 300\d\d is reserved: 30000-300\d\d are set aside, one per lab namespace", said), said
     assert "and the one for this namespace is" in said

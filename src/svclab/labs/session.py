@@ -25,7 +25,7 @@ import yaml
 from svclab import health, identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, Forbidden, InvalidInput, SvclabError
-from svclab.ipython import register_apply
+from svclab.ipython import note_refused, refused, register_apply, watch_kubectl
 from svclab.k8s import manifests, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
@@ -154,7 +154,7 @@ class Lab:
 
     # ---- checks --------------------------------------------------------------------
     def context(self) -> Context:
-        return Context(self.namespace, self.answers, self.other_namespace)
+        return Context(self.namespace, self.answers, self.other_namespace, refused())
 
     def run_check(self, name: str, **answers: object) -> CheckResult:
         """Run one check and return its result (never raises for a wrong answer)."""
@@ -238,6 +238,7 @@ class Lab:
         try:
             out = self.kubectl.apply(manifest, "-n", self.namespace)
         except CommandFailed as exc:
+            note_refused("kubectl apply (the manifest of this cell)", exc.stderr)
             raise InvalidInput(
                 f"kubectl rejected the manifest: {exc.stderr.strip()}", "fix the field it names and run the cell again"
             ) from None
@@ -254,6 +255,7 @@ def start(name: str, fresh: bool = False) -> Lab:
     lab = Lab(spec, namespace, mode)
     lab.prepare(fresh=fresh)
     register_apply(lab.apply)
+    watch_kubectl()
     print(f"Lab {spec.title!r} ready in namespace {namespace}. `!kubectl …` works in that namespace.")
     if spec.allowance.own_node_port:
         if lab.node_port is None:

@@ -36,6 +36,7 @@ class Context:
     namespace: str
     answers: dict[str, Any] = field(default_factory=dict)
     other_namespace: str | None = None
+    refused: tuple[str, ...] = ()  # the kubectl commands of this kernel the API server refused
 
     def service(self, name: str, namespace: str | None = None) -> ServiceInfo | None:
         return reads.service(name, namespace or self.namespace)

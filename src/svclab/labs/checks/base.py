@@ -38,10 +38,14 @@ def missing(ctx: Context, kind: str, name: str, namespace: str | None = None) ->
     ns = namespace or ctx.namespace
     found = ctx.names(kind, ns)
     also = f"; it has: {', '.join(found)}" if found else "; it has none"
+    if ctx.refused:  # the likeliest why: the command that should have made it was refused
+        also += f" – and kubectl refused {ctx.refused[-1]}"
     return Verdict(
         False,
         f"there is no {kind} named {name!r} in namespace {ns}{also}",
-        f"create it with the name {name!r}, in your lab namespace {ns}",
+        f"fix what kubectl named and run that cell again ({name!r}, in namespace {ns})"
+        if ctx.refused
+        else f"create it with the name {name!r}, in your lab namespace {ns}",
     )
 
 
