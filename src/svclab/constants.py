@@ -26,3 +26,6 @@ CLASSROOM_NAMESPACE = "svclab-classroom"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 SLICE_CONTROLLER = "endpointslice-controller.k8s.io"
+
+#: how a grading kernel marks output written on an unfit cluster; autograde looks for it
+ENVIRONMENT_MARKER = "SVCLAB-ENVIRONMENT-ERROR:"

@@ -15,8 +15,6 @@ from svclab.errors import ClusterError, Forbidden, SvclabError
 from svclab.k8s import reads, tenancy
 from svclab.toolbox import run_in_probe
 
-#: how a grading kernel marks a check that failed on an unhealthy cluster; autograde looks for it
-MARKER = "SVCLAB-ENVIRONMENT-ERROR:"
 LAB_IMAGES = (HELLO_IMAGE, TOOLBOX_IMAGE)
 _recent: tuple[float, str | None, list[str]] = (0.0, None, [])
 

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from svclab import runner
+from svclab.constants import ENVIRONMENT_MARKER
 from svclab.errors import CommandFailed, SvclabError, ToolMissing
 
 #: kubectl verbs that change the cluster and return at once (their output is captured)
 CHANGING = frozenset({"apply", "create", "expose", "patch", "label", "annotate", "set", "scale", "delete", "run"})
 _SHELL = re.compile(r"[|;&$()<>`\n]")
 _refused: list[str] = []
+#: what kubectl says when the API server, not the command, failed
+_UNREACHABLE = re.compile(
+    r"Unable to connect to the server|The connection to the server .* was refused|"
+    r"the server is currently unable to handle|TLS handshake timeout|i/o timeout|context deadline exceeded"
+)
 
 
 def _ipython() -> Any:
@@ -62,9 +69,17 @@ def refused() -> tuple[str, ...]:
 
 
 def note_refused(command: str, said: str) -> None:
+    """Remember a refused command; one the cluster failed (no answer) marks the output unfit."""
     lines = [line for line in said.strip().splitlines() if line.strip()]
     _refused.append(f"`{command}`: {lines[-1] if lines else 'refused'}")
     del _refused[:-5]
+    if _UNREACHABLE.search(said):
+        mark_unfit(f"the API server did not answer `{command}`")
+
+
+def mark_unfit(reason: str) -> None:
+    """Say, where autograde reads it, that this output was made on an unfit cluster."""
+    print(f"{ENVIRONMENT_MARKER} {reason}", file=sys.stderr)
 
 
 def watch_kubectl() -> None:

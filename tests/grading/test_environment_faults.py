@@ -5,13 +5,14 @@ the regrade list – and a regrade once the cluster is repaired gives the right 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from svclab import health
+from svclab import health, runner
 from svclab.grading.course import Course
 from svclab.grading.environment import grading_namespace
 from svclab.k8s import reads
@@ -97,3 +98,25 @@ def test_a_pod_killed_during_grading_costs_no_points(course: Course, tmp_path: P
     outcome = course.autograde("clusterip", ["pod-killed"])["pod-killed"]
     fault.join(timeout=10)
     assert outcome.environment or full(course, "clusterip", "pod-killed"), (outcome, course.scores("clusterip"))
+
+
+def test_the_control_plane_paused_during_grading_costs_no_points(course: Course, tmp_path: Path) -> None:
+    submit(course, tmp_path, "paused", "clusterip")
+
+    def pause(namespace: str) -> None:
+        runner.run(["docker", "pause", "svclab-control-plane"])
+        try:
+            time.sleep(20)  # the fault: 20 s without an API server
+        finally:
+            runner.run(["docker", "unpause", "svclab-control-plane"])
+
+    fault = during("paused", "clusterip", pause)
+    try:
+        outcome = course.autograde("clusterip", ["paused"])["paused"]
+    finally:
+        fault.join(timeout=60)
+        poll(lambda: not health.problems(), timeout=180, what="the cluster to recover from the pause")
+    assert outcome.environment or full(course, "clusterip", "paused"), (outcome, course.scores("clusterip"))
+    if outcome.environment:  # then a regrade on the repaired cluster gives the right score
+        again = course.autograde("clusterip", list(course.regrade.students("clusterip")))["paused"]
+        assert again.graded and full(course, "clusterip", "paused"), again

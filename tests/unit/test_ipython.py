@@ -44,3 +44,13 @@ def test_reads_and_shell_syntax_are_left_to_ipython(shell: InteractiveShell) -> 
     shell.system("kubectl get services | cat")
     shell.system("kubectl get services")
     assert ipython.refused() == ()
+
+
+def test_a_command_the_api_server_did_not_answer_marks_the_output_unfit(
+    shell: InteractiveShell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    down = "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?"
+    (tmp_path / "kubectl").write_text(f'#!/bin/sh\necho "{down}" >&2\nexit 1\n')
+    shell.system("kubectl apply -f web.yaml")
+    marked = capsys.readouterr().err
+    assert marked == "SVCLAB-ENVIRONMENT-ERROR: the API server did not answer `kubectl apply -f web.yaml`\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import nbformat
 
+from svclab.constants import ENVIRONMENT_MARKER as MARKER
 from svclab.grading.outcomes import Outcome, RegradeList, marked_problems
-from svclab.health import MARKER
 
 
 def executed(tmp_path: Path, *streams: str) -> Path:

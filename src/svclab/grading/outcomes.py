@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from svclab.health import MARKER
+from svclab.constants import ENVIRONMENT_MARKER as MARKER
 
 
 @dataclass(frozen=True)

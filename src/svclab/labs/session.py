@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import yaml
 from svclab import health, identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, Forbidden, InvalidInput, SvclabError
-from svclab.ipython import note_refused, refused, register_apply, watch_kubectl
+from svclab.ipython import mark_unfit, note_refused, refused, register_apply, watch_kubectl
 from svclab.k8s import manifests, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
@@ -176,7 +175,7 @@ class Lab:
             )
         if not verdict.passed and (unhealthy := health.recent_problems(self.namespace)):
             # the cluster, not the answer, may be at fault: say so, and mark it for autograde
-            print(f"{health.MARKER} {'; '.join(unhealthy)}", file=sys.stderr)
+            mark_unfit("; ".join(unhealthy))
             verdict = Verdict(
                 False,
                 f"{verdict.message} – but the cluster is not healthy ({'; '.join(unhealthy)}), "
@@ -253,7 +252,12 @@ def start(name: str, fresh: bool = False) -> Lab:
     spec = LABS[name]
     namespace, mode = lab_namespaces(spec, student=identity.student)
     lab = Lab(spec, namespace, mode)
-    lab.prepare(fresh=fresh)
+    try:
+        lab.prepare(fresh=fresh)
+    except SvclabError as exc:
+        if mode == "grading":  # the set-up is the course's, not the student's: the cluster failed it
+            mark_unfit(f"the lab's set-up failed: {exc.message.splitlines()[0]}")
+        raise
     register_apply(lab.apply)
     watch_kubectl()
     print(f"Lab {spec.title!r} ready in namespace {namespace}. `!kubectl …` works in that namespace.")
