@@ -23,8 +23,15 @@ def problems(namespace: str | None = None) -> list[str]:
     """What is wrong with the cluster, one sentence each; empty when it is fit to grade on."""
     try:
         tenancy.whoami()
+        found = _cluster_problems()
     except SvclabError as exc:
         return [f"the API server does not answer ({exc.message.splitlines()[0]})"]
+    if namespace and not found:
+        found += _dns_problems(namespace)
+    return found
+
+
+def _cluster_problems() -> list[str]:
     found: list[str] = []
     try:
         nodes = reads.nodes()
@@ -43,8 +50,6 @@ def problems(namespace: str | None = None) -> list[str]:
             found.append("kube-proxy is not ready on every node, so Service rules may be missing")
     except Forbidden:
         pass
-    if namespace and not found:
-        found += _dns_problems(namespace)
     return found
 
 
