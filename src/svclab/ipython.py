@@ -112,3 +112,15 @@ def watch_kubectl() -> None:
 
     shell.system = system
     shell._svclab_watching = True
+
+
+def source_of(variable: str) -> str | None:
+    """The notebook line that last set ``variable`` (as typed, `!` commands included)."""
+    shell = _ipython()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or []
+    assignment = re.compile(rf"^\s*{re.escape(variable)}\s*=(?!=)")
+    for cell in reversed(history):
+        for line in reversed(cell.splitlines()):
+            if assignment.match(line):
+                return line.strip()
+    return None

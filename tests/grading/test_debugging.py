@@ -33,6 +33,19 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 "!kubectl expose deployment hello-world --port=80 --target-port=8080",
                 fix_port="",
             ),
+            # the typo fixed with another typo
+            "selector-still-wrong": variant(
+                LAB, fix_selector="""!kubectl patch service web -p '{"spec":{"selector":{"run":"hello-wrld"}}}'"""
+            ),
+            # the right patch, sent to a Service that does not exist
+            "patched-the-wrong-service": variant(
+                LAB,
+                fix_selector="""!kubectl patch service hello-world -p '{"spec":{"selector":{"run":"hello-world"}}}'""",
+            ),
+            # the port patched to the Service's own port, not the pods'
+            "port-patched-to-80": variant(
+                LAB, fix_port="""!kubectl patch service web -p '{"spec":{"ports":[{"port":80,"targetPort":80}]}}'"""
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -70,6 +83,24 @@ def test_recreating_under_another_name_repairs_nothing(graded: dict[str, Graded]
     for check in ("selector", "target-port", "reachable"):
         assert "there is no Service named 'web'" in g.messages[check]
         assert "it has: hello-world. The task is to repair web in place" in g.messages[check]
+
+
+def test_a_second_typo_in_the_selector_is_shown(graded: dict[str, Graded]) -> None:
+    g = graded["selector-still-wrong"]
+    assert g.scores == {"selector": 0, "target-port": 1, "reachable": 0}, g.scores
+    assert "the selector of Service web (run: hello-wrld) matches no pod" in g.messages["selector"]
+
+
+def test_patching_a_service_that_does_not_exist_changes_nothing(graded: dict[str, Graded]) -> None:
+    g = graded["patched-the-wrong-service"]
+    assert g.scores == {"selector": 0, "target-port": 1, "reachable": 0}, g.scores
+    assert "the selector of Service web (run: hello-wrold) matches no pod" in g.messages["selector"]
+
+
+def test_the_services_own_port_as_target_is_still_wrong(graded: dict[str, Graded]) -> None:
+    g = graded["port-patched-to-80"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
+    assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["target-port"]
 
 
 def test_running_the_setup_again_keeps_the_repair(cluster: Kubectl, namespace: str) -> None:

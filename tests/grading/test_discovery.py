@@ -38,6 +38,13 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "typed-answers": variant(
                 LAB, search='first_search = "lab-discovery.svc.cluster.local"', why_no_env='why_no_env = "c"'
             ),
+            # the full name without its `svc` part: dig answers nothing
+            "name-without-svc": variant(
+                LAB,
+                fqdn_ip="fqdn_ip = !kubectl exec toolbox -- dig +short hello-world.{lab.namespace}.cluster.local",
+            ),
+            # the Service exposed on the pods' port: DNS works, port 80 does not
+            "service-on-8080": variant(LAB, expose="!kubectl expose deployment hello-world --port=8080"),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -81,3 +88,18 @@ def test_typed_answers_do_not_replay(graded: dict[str, Graded]) -> None:
         in g.messages["search"]
     )
     assert "why_no_env is 'c', which is not the reason" in g.messages["why-no-env"]
+
+
+def test_a_name_without_svc_is_named_as_the_mistake(graded: dict[str, Graded]) -> None:
+    g = graded["name-without-svc"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"fqdn-ip"}, g.scores
+    assert (
+        "fqdn_ip is empty: dig looked up hello-world.g-name-without-svc-discovery.cluster.local, "
+        "which has no 'svc' part"
+    ) in g.messages["fqdn-ip"]
+
+
+def test_a_service_on_the_wrong_port_loses_the_port(graded: dict[str, Graded]) -> None:
+    g = graded["service-on-8080"]
+    assert g.scores["service"] == 0 and g.scores["dns"] == 1, g.scores
+    assert "Service hello-world has no port 80 (its ports: 8080)" in g.messages["service"]

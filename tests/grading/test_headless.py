@@ -41,6 +41,11 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "wrong-service-name": variant(
                 LAB, apply=_apply("  serviceName: hello\n", "  serviceName: hello-headless\n")
             ),
+            # the Service's selector misses the pods' label
+            "selector-typo": variant(
+                LAB, apply=_apply("  selector:\n    app: hello\n", "  selector:\n    app: helo\n")
+            ),
+            "two-replicas": variant(LAB, apply=_apply("  replicas: 3\n", "  replicas: 2\n")),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -93,3 +98,16 @@ def test_wrong_service_name_loses_the_pod_names(graded: dict[str, Graded]) -> No
         r"expected [\d.]+ \(each pod's own IP\)",
         g.messages["pod-dns"],
     )
+
+
+def test_a_selector_typo_leaves_the_headless_service_empty(graded: dict[str, Graded]) -> None:
+    g = graded["selector-typo"]
+    zero = {k for k, v in g.scores.items() if v == 0}
+    assert {"a-records", "srv"} <= zero and "headless" not in zero and "ready" not in zero, g.scores
+    assert "resolves to nothing" in g.messages["a-records"], g.messages["a-records"]
+
+
+def test_two_replicas_lose_the_ready_check(graded: dict[str, Graded]) -> None:
+    g = graded["two-replicas"]
+    assert g.scores["ready"] == 0 and g.scores["headless"] == 1, g.scores
+    assert "2" in g.messages["ready"] and "3" in g.messages["ready"], g.messages["ready"]

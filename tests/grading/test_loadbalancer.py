@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from svclab.grading.course import Course
@@ -26,6 +28,26 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=NodePort"
             ),
             "typed-ip": variant(LAB, external_ip=f'external_ip = "{TYPED_IP}"'),
+            "wrong-target-port": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=80 --type=LoadBalancer"
+            ),
+            # the cluster IP read where the external one was asked for
+            "cluster-ip-read": variant(
+                LAB,
+                external_ip="external_ip = !kubectl get service hello-world -o jsonpath='{.spec.clusterIP}'\n"
+                "external_ip = external_ip[0]",
+            ),
+            # the Service's port where its node port was asked for
+            "port-for-node-port": variant(
+                LAB,
+                node_port="node_port = !kubectl get service hello-world -o jsonpath='{.spec.ports[0].port}'\n"
+                "node_port = node_port[0]",
+            ),
+            "name-typo": variant(
+                LAB,
+                expose="!kubectl expose deployment hello-world --name=hello-wrld --port=80 --target-port=8080 "
+                "--type=LoadBalancer",
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -68,3 +90,39 @@ def test_typed_external_ip_does_not_replay(graded: dict[str, Graded]) -> None:
         f"external_ip is '{TYPED_IP}', which is not the external IP of Service hello-world" in g.messages["external-ip"]
     )
     assert "instead of typing it" in g.messages["external-ip"]
+
+
+def test_wrong_target_port_answers_nowhere(graded: dict[str, Graded]) -> None:
+    g = graded["wrong-target-port"]
+    assert g.scores == {
+        "exists": 1,
+        "type": 1,
+        "ports": 0,
+        "external-ip": 1,
+        "node-port": 1,
+        "reachable": 0,
+        "in-cluster": 0,
+    }
+    assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["ports"]
+    assert "did not answer from this machine" in g.messages["reachable"], g.messages["reachable"]
+
+
+def test_the_cluster_ip_is_not_the_external_ip(graded: dict[str, Graded]) -> None:
+    g = graded["cluster-ip-read"]
+    assert g.total == FULL - 1 and g.scores["external-ip"] == 0, g.scores
+    assert re.search(r"external_ip is '10\.96\.\d+\.\d+', which is not the external IP", g.messages["external-ip"])
+
+
+def test_the_service_port_is_not_the_node_port(graded: dict[str, Graded]) -> None:
+    g = graded["port-for-node-port"]
+    assert g.total == FULL - 1 and g.scores["node-port"] == 0, g.scores
+    assert "node_port is '80', which is not the node port of Service hello-world" in g.messages["node-port"]
+
+
+def test_a_typo_in_the_name_loses_everything_and_names_what_is_there(graded: dict[str, Graded]) -> None:
+    g = graded["name-typo"]
+    assert g.total == 0
+    assert (
+        "there is no service named 'hello-world' in namespace g-name-typo-loadbalancer; it has: hello-wrld"
+        in (g.messages["exists"])
+    )

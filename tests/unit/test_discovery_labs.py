@@ -218,3 +218,17 @@ def test_a_udp_port_is_named_as_the_mistake() -> None:
     assert not verdict.passed
     assert verdict.message == "port 80 of Service web uses protocol UDP; the pods speak HTTP, over TCP"
     assert service_port("web", 80, 8080)(FakeContext({"web": svc("web", ports=(PortInfo(80, 8080),))})).passed
+
+
+def test_an_empty_dns_answer_names_the_part_missing_from_the_name() -> None:
+    check = LABS["discovery"].check("fqdn-ip").fn
+    ctx = FakeContext({"hello-world": svc("hello-world")}, answers={"fqdn_ip": []})
+    typed = "fqdn_ip = !kubectl exec toolbox -- dig +short hello-world.{lab.namespace}.cluster.local"
+    ctx.source_of = lambda key: typed if key == "fqdn_ip" else None  # type: ignore[method-assign]
+    verdict = check(ctx)
+    assert verdict.message == (
+        "fqdn_ip is empty: dig looked up hello-world.ns1.cluster.local, which has no 'svc' part "
+        "(the full name is hello-world.ns1.svc.cluster.local: <service>.<namespace>.svc.cluster.local)"
+    )
+    ctx.source_of = lambda key: None  # type: ignore[method-assign]
+    assert check(ctx).message.startswith("fqdn_ip is empty: the command that set it printed nothing")

@@ -54,3 +54,10 @@ def test_a_command_the_api_server_did_not_answer_marks_the_output_unfit(
     shell.system("kubectl apply -f web.yaml")
     marked = capsys.readouterr().err
     assert marked == "SVCLAB-ENVIRONMENT-ERROR: the API server did not answer `kubectl apply -f web.yaml`\n"
+
+
+def test_the_line_that_set_an_answer_is_found_as_typed(shell: InteractiveShell) -> None:
+    shell.run_cell("fqdn_ip = 'first'\nother = 1", store_history=True)
+    shell.run_cell("fqdn_ip == 'x'\nfqdn_ip = !echo 10.96.0.7", store_history=True)
+    assert ipython.source_of("fqdn_ip") == "fqdn_ip = !echo 10.96.0.7"
+    assert ipython.source_of("missing") is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from svclab import dns, env
+from svclab.ipython import source_of
 from svclab.k8s import reads
 from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo, SliceInfo, StatefulSetInfo
 from svclab.k8s.quota import BASIC, Allowance, own_node_port
@@ -44,6 +45,10 @@ class Context:
     def names(self, kind: str, namespace: str | None = None) -> list[str]:
         """Names of the namespace's objects of ``kind`` (service, pod, statefulset)."""
         return reads.names(kind, namespace or self.namespace)
+
+    def source_of(self, key: str) -> str | None:
+        """The notebook line that set the answer ``key``, as the student typed it."""
+        return source_of(key)
 
     def own_node_port(self) -> int | None:
         """The node port set aside for this namespace (the NodePort lab's), if any."""

@@ -32,9 +32,15 @@ def words(given: Any) -> list[str]:
 
 
 def answer_equals(
-    key: str, expected_of: Callable[[Context], Any], what: str, hint: str = "look it up with kubectl"
+    key: str,
+    expected_of: Callable[[Context], Any],
+    what: str,
+    hint: str = "look it up with kubectl",
+    looked_up: Callable[[Context], str] | None = None,
 ) -> CheckFn:
-    """A value the student computed in the notebook (passed to lab.check) is right."""
+    """A value the student computed in the notebook (passed to lab.check) is right; with
+    ``looked_up`` (the DNS name the answer comes from), an empty answer from a malformed
+    name says which part of the name is missing."""
 
     def check(ctx: Context) -> Verdict:
         if ctx.answers.get(key) is None:
@@ -43,6 +49,8 @@ def answer_equals(
         given = ctx.answers[key]
         if isinstance(given, list) and len(given) == 1:  # `x = !kubectl …` gives a list of lines
             given = given[0]
+        if isinstance(given, list) and not given and looked_up and (wrong := _misnamed(ctx, key, looked_up(ctx))):
+            return wrong
         if isinstance(given, list) and not given:
             return Verdict(
                 False,
@@ -54,6 +62,25 @@ def answer_equals(
         return Verdict(True, f"{key} is {what}")
 
     return check
+
+
+def _misnamed(ctx: Context, key: str, name: str) -> Verdict | None:
+    """The name the student's dig asked for, when it lacks parts of ``name``."""
+    source = (ctx.source_of(key) or "").replace("{lab.namespace}", ctx.namespace)
+    asked = re.search(r"\bdig\b(?:\s+[+@-]\S*)*\s+([A-Za-z0-9_.{}$-]+)", source)
+    if not asked:
+        return None
+    typed = asked[1].rstrip(".")
+    wanted = name.rstrip(".").split(".")
+    missing = [part for part in wanted if part not in typed.split(".")]
+    if not missing or typed == name.rstrip("."):
+        return None
+    return Verdict(
+        False,
+        f"{key} is empty: dig looked up {typed}, which has no {', '.join(repr(p) for p in missing)} part "
+        f"(the full name is {name.rstrip('.')}: <service>.<namespace>.svc.cluster.local)",
+        "look up the full name, all five parts, and keep what dig prints",
+    )
 
 
 def answer_choice(key: str, correct: str, letters: str, hint: str) -> CheckFn:

@@ -59,6 +59,7 @@ LAB = LabSpec(
                 _hello_world_ip,
                 "the address of hello-world's full DNS name",
                 f"run dig +short <name> in pod {TOOLBOX_POD} and keep what it prints",
+                looked_up=fqdn("hello-world"),
             ),
         ),
         CheckSpec(
