@@ -119,7 +119,9 @@ def doctor() -> None:
 @friendly
 def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
-    grading: Annotated[bool, typer.Option(help="Time autograde instead: every lab once, then a class of 20.")] = False,
+    grading: Annotated[
+        bool, typer.Option(help="Time autograde instead: every lab once, a typical mistake, then a mixed class of 20.")
+    ] = False,
     widgets: Annotated[bool, typer.Option(help="Time warm DNS lookups and Endpoints refreshes instead.")] = False,
     classroom: Annotated[
         int, typer.Option(help="Provision N students and run their labs: time, memory per student, largest class.")
