@@ -247,7 +247,10 @@ def test_expose_overrides_what_kubectl_has_no_flag_for() -> None:
         ({"port_name": "a-very-long-port-name"}, "not a valid port name"),
     ],
 )
-def test_expose_rejects_bad_input_with_a_hint(kwargs: dict, message: str) -> None:
+def test_expose_rejects_bad_input_with_a_hint(
+    kwargs: dict, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SVCLAB_CONFIG", str(tmp_path))  # no cluster record: the default range
     spec = ExposeSpec(**{"deployment": "hello-world", "port": 80, **kwargs})
     with pytest.raises(InvalidInput, match=message) as caught:
         spec.validate()

@@ -10,6 +10,7 @@ import pytest
 import svclab as sl
 from live.helpers import eventually, service_names
 from svclab.k8s.kubectl import Kubectl
+from svclab.settings import port_span, settings
 
 pytestmark = pytest.mark.live
 
@@ -23,8 +24,8 @@ def test_expose_builder_previews_refuses_and_applies(cluster: Kubectl, hello_wor
     )
     assert "targetPort: 8080" in b.text and b.error is None
     b.type.value = "NodePort"
-    b.node_port.value = "31000"
-    assert "outside this cluster's range 30000-30049" in b.text and "hint:" in b.text
+    b.node_port.value = str(settings().node_ports.stop)
+    assert f"outside this cluster's range {port_span(settings().node_ports)}" in b.text and "hint:" in b.text
     assert "kubectl expose" not in b.text  # a refused plan is not shown as if it were valid
     b.node_port.value = ""
     b.name.value = "web"
