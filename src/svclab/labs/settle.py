@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from svclab import kubeproxy
+from svclab import health, kubeproxy
 from svclab.constants import TOOLBOX_POD
 from svclab.errors import ClusterError
 from svclab.k8s import reads
@@ -22,6 +22,8 @@ from svclab.toolbox import run_in_probe
 
 #: how long a check keeps polling once its namespace has settled
 GRACE = 5.0
+#: after this long unsettled, ask whether the cluster itself is at fault
+UNFIT_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,15 @@ class Snapshot:
 
 
 def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], str]:
-    """What in the namespace is still on its way (empty when settled), and the snapshot key."""
+    """What in the namespace is still on its way (empty when settled, or when nothing has
+    changed since ``last_settled``), and the snapshot's key."""
     pods = reads.pods(namespace)
     services = reads.services(namespace)
     slices = reads.slices(namespace)
     endpoints = {s.name: tuple(e for sl in slices if sl.service == s.name for e in sl.endpoints) for s in services}
     snap = Snapshot(pods, services, endpoints)
+    if snap.key == last_settled:
+        return [], snap.key
     pending = [f"pod {p.name} is terminating" for p in pods if p.deleting]
     pending += [f"pod {p.name} is starting" for p in pods if not (p.ready or p.stuck or p.deleting)]
     for r in reads.rollouts(namespace):
@@ -57,7 +62,7 @@ def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], 
                 pending.append(f"the endpoints of Service {svc.name} are catching up with its pods")
         if svc.type == "LoadBalancer" and not svc.external_ip and reads.load_balancer_pools():
             pending.append(f"Service {svc.name} waits for its LoadBalancer IP")
-    if pending or snap.key == last_settled:
+    if pending:
         return pending, snap.key
     return _rules_pending(namespace, snap) or _dns_pending(namespace, snap), snap.key
 
@@ -102,25 +107,31 @@ def _dns_pending(namespace: str, snap: Snapshot) -> list[str]:
 
 
 class Settler:
-    """Settles a lab's namespaces before its checks; remembers what it last saw settled."""
+    """Settles a lab's namespaces before its checks, and remembers the state it last judged
+    settled (or gave up on), so that checks of an unchanged namespace do not wait again."""
 
     def __init__(self, namespaces: list[str], timeout: float) -> None:
         self.namespaces = namespaces
         self.timeout = timeout
-        self._settled: dict[str, str] = {}
+        self._judged: dict[str, str] = {}
 
     def settle(self) -> list[str]:
-        """Wait until every namespace is settled or the deadline passes; what still moves."""
-        deadline = time.monotonic() + self.timeout
+        """Wait until every namespace is settled, the deadline passes, or the cluster itself is
+        unfit (then waiting cannot help: the check judges, and the probe marks it); returns
+        what still moves."""
+        started = time.monotonic()
         while True:
-            pending = []
+            pending: list[str] = []
+            keys = {}
             for ns in self.namespaces:
-                found, key = moving(ns, self._settled.get(ns))
-                if found:
-                    self._settled.pop(ns, None)
-                else:
-                    self._settled[ns] = key
+                found, keys[ns] = moving(ns, self._judged.get(ns))
                 pending += found
-            if not pending or time.monotonic() > deadline:
+            waited = time.monotonic() - started
+            if (
+                not pending
+                or waited > self.timeout
+                or (waited > UNFIT_AFTER and health.recent_problems(self.namespaces[0]))
+            ):
+                self._judged.update(keys)
                 return pending
             time.sleep(0.5)
