@@ -1,0 +1,45 @@
+"""Settle, then judge, without a cluster: the wait ends when the namespace settles, when the
+cluster itself is unfit, or at the deadline – and an unchanged namespace is not waited for twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from svclab.labs import settle
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    now = [0.0]
+    monkeypatch.setattr(settle.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(settle.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    return now
+
+
+def test_waits_until_settled_then_not_again_for_the_same_state(
+    clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str | None] = []
+
+    def moving(ns: str, last: str | None) -> tuple[list[str], str]:
+        seen.append(last)
+        return ([] if clock[0] >= 2 or last == "k1" else ["pod web-0 is starting"]), "k1"
+
+    monkeypatch.setattr(settle, "moving", moving)
+    monkeypatch.setattr(settle.health, "recent_problems", lambda ns: [])
+    settler = settle.Settler(["ns1"], timeout=90)
+    assert settler.settle() == [] and clock[0] == 2
+    assert settler.settle() == [] and seen[-1] == "k1" and clock[0] == 2  # no wait the second time
+
+
+def test_an_unfit_cluster_ends_the_wait_and_the_deadline_bounds_it(
+    clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settle, "moving", lambda ns, last: (["DNS does not answer for Service web yet"], "k2"))
+    monkeypatch.setattr(settle.health, "recent_problems", lambda ns: ["CoreDNS has no ready replica"])
+    assert settle.Settler(["ns1"], timeout=90).settle() == ["DNS does not answer for Service web yet"]
+    assert settle.UNFIT_AFTER < clock[0] < settle.UNFIT_AFTER + 1
+    monkeypatch.setattr(settle.health, "recent_problems", lambda ns: [])
+    clock[0] = 0
+    settle.Settler(["ns1"], timeout=30).settle()
+    assert 30 < clock[0] < 31
