@@ -220,7 +220,7 @@ def test_a_lab_namespace_deleted_mid_lab_is_its_own_message(
     os.environ.pop("SVCLAB_KUBECONFIG", None)  # the instructor's own lab first
     own = svclab.labs.start("externalname", fresh=True)
     tenancy.delete_namespaces([own.namespace])
-    result = own.run_check("exists")
+    result = own.run_check("hello-world")
     assert result.message == f"your lab namespace {own.namespace} is gone (it was deleted)"
     assert "run the set-up cell again" in result.hint
 
