@@ -154,8 +154,7 @@ class Classroom:
         """Create (or bring up to date) a student's account, namespaces, RBAC and quotas."""
         check_name(name)
         k = kube()
-        if not tenancy.namespace_exists(CLASSROOM_NAMESPACE):
-            tenancy.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
+        tenancy.ensure_classroom_namespace()
         tenancy.ensure(
             f"ServiceAccount {name}",
             k.core.create_namespaced_service_account,

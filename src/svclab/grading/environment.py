@@ -58,8 +58,7 @@ class GradingEnvironment:
         for ns in self.namespaces:  # graded under the quota the student worked under, but see below
             tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
             quota.limit(ns, grading_allowance(self.lab.allowance) if ns == self.namespace else BASIC)
-        if not tenancy.namespace_exists(CLASSROOM_NAMESPACE):
-            tenancy.create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
+        tenancy.ensure_classroom_namespace()
         k = kube()
         subject = {"kind": "ServiceAccount", "name": self.account, "namespace": CLASSROOM_NAMESPACE}
         k.call(

@@ -20,7 +20,7 @@ from typing import Any
 from svclab.constants import CLASSROOM_NAMESPACE
 from svclab.errors import ClusterError, Conflict, Forbidden
 from svclab.k8s.api import kube
-from svclab.k8s.tenancy import create_namespace, ensure
+from svclab.k8s.tenancy import ensure, ensure_classroom_namespace
 from svclab.settings import settings
 
 QUOTA = "svclab-student"
@@ -129,7 +129,7 @@ def claim(namespace: str) -> int:
         while True:
             ledger = _ledger()
             if ledger is None:
-                create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
+                ensure_classroom_namespace()
                 with suppress(Conflict):
                     k.call(
                         "create the node-port ledger",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from svclab.constants import MANAGED_BY_LABEL, SLICE_CONTROLLER
+from svclab.constants import CLASSROOM_NAMESPACE, MANAGED_BY_LABEL, SLICE_CONTROLLER
 from svclab.errors import Conflict, Forbidden, NotFound
 from svclab.k8s import reads
 from svclab.k8s.api import kube
@@ -94,6 +94,12 @@ def create_namespace(name: str, labels: dict[str, str], timeout: float = 60) -> 
         every=0.3,
         what=f"the default ServiceAccount of namespace {name}",
     )
+
+
+def ensure_classroom_namespace() -> None:
+    """``svclab-classroom``, where the class's accounts and the node-port ledger live."""
+    if not namespace_exists(CLASSROOM_NAMESPACE):
+        create_namespace(CLASSROOM_NAMESPACE, {"svclab.dev/classroom": "true"})
 
 
 def ensure(
