@@ -99,6 +99,25 @@ def stream(
         raise CommandFailed(argv, proc.returncode, f"{tail}\n(full log: {log})")
 
 
+def converse(cmd: Sequence[Arg], *, log: Path, cwd: Path | None = None) -> subprocess.Popen[str]:
+    """Start a long-lived program that takes requests on its stdin and answers on its stdout,
+    a line each; what it prints on stderr is appended to ``log``. End it with :func:`stop`."""
+    argv = [str(c) for c in cmd]
+    with log.open("a") as sink:
+        return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sink, text=True, cwd=cwd)
+
+
+def stop(proc: subprocess.Popen[str], grace: float = 30) -> None:
+    """Close a :func:`converse` program's stdin and wait for it; kill it after ``grace`` seconds."""
+    if proc.stdin:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
     return None if extra is None else {**os.environ, **extra}
 

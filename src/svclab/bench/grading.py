@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from svclab.grading.course import Course
+from svclab.grading.outcomes import Outcome
 from svclab.labs import LABS
 from svclab.settings import settings
 
@@ -34,26 +35,41 @@ def with_mistake(lab: str, folder: Path) -> Path:
 def bench_grading(
     console: Console, class_size: int = 20, parallel: int = 2, lab: str = "clusterip"
 ) -> dict[str, float]:
-    """Autograde the reference solution of every lab once; the lab's typical mistake once;
-    then a class of ``class_size`` mixed submissions (half right, half the mistake)."""
+    """Autograde the reference of every lab, one lab at a time and then all in one batch; a
+    reference and the lab's typical mistake one after another in a running batch; then a
+    class of ``class_size`` mixed submissions (half right, half the mistake)."""
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="svclab-bench-") as tmp:
         course = Course.create(Path(tmp) / "course")
         for name in LABS:
             course.generate(name)
             course.submit("reference", name, settings().labs_dir / name / f"{name}.ipynb")
+        for name in LABS:
             started = time.monotonic()
             outcome = course.autograde(name, ["reference"])["reference"]
-            figures[f"autograde one {name} submission (s)"] = time.monotonic() - started
+            figures[f"autograde one {name} submission, alone (s)"] = time.monotonic() - started
             if not outcome.graded:
                 console.print(f"[red]{name}: {outcome.note}[/]")
-        figures["the 8 labs' references, in total (s)"] = sum(figures.values())
-        mistake = with_mistake(lab, Path(tmp))
-        course.submit("mistake", lab, mistake)
+        figures["the 8 labs' references, one lab at a time, in total (s)"] = sum(figures.values())
         started = time.monotonic()
-        course.autograde(lab, ["mistake"])
-        figures[f"autograde one {lab} submission with a typical mistake (s)"] = time.monotonic() - started
+        course.autograde_labs({name: ["reference"] for name in LABS}, parallel=parallel)
+        figures[f"the 8 labs' references in one batch, {parallel} at once (s)"] = time.monotonic() - started
+
+        course.submit("warm-up", lab, settings().labs_dir / lab / f"{lab}.ipynb")
+        course.submit("mistake", lab, with_mistake(lab, Path(tmp)))
+        ended: dict[str, float] = {}
+
+        def note_end(outcome: Outcome) -> None:
+            ended[outcome.student] = time.monotonic()
+
+        course.autograde(lab, ["warm-up", "reference", "mistake"], 1, note_end)
+        right, wrong = ended["reference"] - ended["warm-up"], ended["mistake"] - ended["reference"]
+        figures[f"one {lab} reference in a running batch (s)"] = right
+        figures[f"one {lab} typical mistake in a running batch (s)"] = wrong
+        figures["mistake / reference"] = wrong / right
+
         students = [f"student{i:02d}" for i in range(class_size)]
+        mistake = course.root / "submitted" / "mistake" / lab / f"{lab}.ipynb"
         for i, student in enumerate(students):
             course.submit(student, lab, mistake if i % 2 else settings().labs_dir / lab / f"{lab}.ipynb")
         started = time.monotonic()
@@ -61,8 +77,8 @@ def bench_grading(
         figures[f"autograde a class of {class_size} mixed {lab} submissions, {parallel} at once (s)"] = (
             time.monotonic() - started
         )
-    table = Table("figure", "seconds", box=None)
+    table = Table("figure", "value", box=None)
     for name, value in figures.items():
-        table.add_row(name, f"{value:.1f}")
+        table.add_row(name, f"{value:.2f}" if name.startswith("mistake /") else f"{value:.1f}")
     console.print(table)
     return figures

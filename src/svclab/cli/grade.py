@@ -48,7 +48,7 @@ def grade_submit(student: str, lab: str, notebook: Path, course: CourseRoot = No
 @grade_app.command("autograde")
 @friendly
 def grade_autograde(
-    lab: str,
+    labs: Annotated[list[str], typer.Argument(help="One or more labs, e.g. clusterip nodeport.")],
     students: Annotated[list[str] | None, typer.Option("--student", help="Only these (repeatable).")] = None,
     parallel: Annotated[int, typer.Option(help="Submissions graded at once.")] = 2,
     retry_errors: Annotated[
@@ -58,34 +58,39 @@ def grade_autograde(
 ) -> None:
     """Replay every submission into its own fresh namespace and grade it."""
     c = _course(course)
-    todo = list(c.regrade.students(lab)) if retry_errors else students or c.submitted_students(lab)
-    if not todo:
+    todo = {
+        lab: list(c.regrade.students(lab)) if retry_errors else students or c.submitted_students(lab) for lab in labs
+    }
+    for lab in [lab for lab, who in todo.items() if not who]:
         console.print(f"nothing to regrade for {lab}" if retry_errors else f"no submissions of {lab} yet")
+        del todo[lab]
+    if not todo:
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with progress(*columns) as bar:
-        task = bar.add_task(f"autograding {lab}", total=len(todo))
+        task = bar.add_task(f"autograding {', '.join(todo)}", total=sum(map(len, todo.values())))
 
         def report(outcome: Outcome) -> None:
             bar.advance(task)
             if not outcome.graded:
-                console.print(f"[red]{outcome.student}:[/] {outcome.note}", highlight=False)
+                console.print(f"[red]{outcome.lab}/{outcome.student}:[/] {outcome.note}", highlight=False)
 
-        results = c.autograde(lab, todo, parallel, report)
-    scores = c.scores(lab)
-    table = Table("student", "points", "note", box=None)
-    for student, outcome in sorted(results.items()):
-        points = f"{sum(scores.get(student, {}).values()):g}" if outcome.graded else "-"
-        table.add_row(student, points, outcome.note)
+        results = c.autograde_labs(todo, parallel, report)
+    table = Table("lab", "student", "points", "note", box=None)
+    scores = {lab: c.scores(lab) for lab in todo}
+    for outcome in sorted(results, key=lambda o: (o.lab, o.student)):
+        points = f"{sum(scores[outcome.lab].get(outcome.student, {}).values()):g}" if outcome.graded else "-"
+        table.add_row(outcome.lab, outcome.student, points, outcome.note)
     console.print(table)
-    if waiting := c.regrade.students(lab):
-        console.print(
-            f"[red]{len(waiting)} submission(s) met an environment error and have no trustworthy score:[/] "
-            f"{', '.join(sorted(waiting))}. Repair the cluster (svclab doctor, svclab status), then: "
-            f"svclab grade autograde {lab} --retry-errors",
-            highlight=False,
-        )
-    if not all(o.graded for o in results.values()):
+    for lab in todo:
+        if waiting := c.regrade.students(lab):
+            console.print(
+                f"[red]{len(waiting)} {lab} submission(s) met an environment error and have no trustworthy "
+                f"score:[/] {', '.join(sorted(waiting))}. Repair the cluster (svclab doctor, svclab status), "
+                f"then: svclab grade autograde {lab} --retry-errors",
+                highlight=False,
+            )
+    if not all(o.graded for o in results):
         raise typer.Exit(1)
 
 

@@ -9,21 +9,31 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from queue import Queue
+from threading import Lock, Thread
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from svclab import health, runner
-from svclab.errors import CommandFailed, InvalidInput
+from svclab.errors import CommandFailed, InvalidInput, SvclabError
+from svclab.grading.environment import GradingEnvironment
 from svclab.grading.outcomes import Outcome, RegradeList, marked_problems
+from svclab.grading.worker import Worker, WorkerGone
 from svclab.labs.catalog import LABS
-from svclab.settings import settings
+from svclab.settings import GRADING_SLOTS, settings
 
+#: the longest one submission may take, kernel start to the last check (nbgrader's own
+#: per-cell limits come first; this stops a worker that hangs past them)
+SUBMISSION_TIMEOUT = 1800
 #: what nbgrader and the grading namespaces can use as a student id
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -109,44 +119,93 @@ class Course:
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
     ) -> dict[str, Outcome]:
-        """Autograde each submission in its own process, at most ``parallel`` at once. The
-        environment probe runs before and after each one (and the kernel marks checks that
-        failed on an unfit cluster): such a submission is an environment error to regrade,
-        never a score; ``self.regrade.students(lab)`` lists those to grade again."""
-        _known(lab)
+        """Autograde a lab's submissions (all of them, or those of ``students``): see
+        :meth:`autograde_labs`. {student: outcome}."""
         todo = list(students) if students is not None else self.submitted_students(lab)
-        with Gradebook(self._db_url()) as gb:
-            try:
-                gb.find_assignment(lab)
-            except MissingEntry:
-                raise InvalidInput(
-                    f"lab {lab} has not been generated in the course {self.root}",
-                    f"generate it first (what students got): svclab grade generate {lab}",
-                ) from None
-            for student in todo:
-                gb.update_or_create_student(student)
-        results: dict[str, Outcome] = {}
+        return {o.student: o for o in self.autograde_labs({lab: todo}, parallel, report)}
 
-        def one(student: str) -> Outcome:
-            if unfit := health.problems():
-                return Outcome(student, environment="; ".join(unfit))
+    def autograde_labs(
+        self,
+        todo: Mapping[str, Iterable[str]],
+        parallel: int = 2,
+        report: Callable[[Outcome], None] = lambda outcome: None,
+    ) -> list[Outcome]:
+        """Autograde {lab: students} with ``parallel`` nbgrader worker processes, each taking one
+        submission at a time, each submission in a kernel and a grading namespace of its own,
+        prepared ahead. The environment probe runs before and after each one (and the kernel
+        marks checks that failed on an unfit cluster): such a submission is an environment
+        error to regrade, never a score; ``self.regrade.students(lab)`` lists those."""
+        jobs = [(lab, student) for lab, students in todo.items() for student in students]
+        with Gradebook(self._db_url()) as gb:
+            for lab in todo:
+                _known(lab)
+                try:
+                    gb.find_assignment(lab)
+                except MissingEntry:
+                    raise InvalidInput(
+                        f"lab {lab} has not been generated in the course {self.root}",
+                        f"generate it first (what students got): svclab grade generate {lab}",
+                    ) from None
+            for student in {student for _, student in jobs}:
+                gb.update_or_create_student(student)
+        outcomes: Queue[Outcome] = Queue()
+        ahead = _Ahead(jobs, parallel)
+
+        def work() -> None:  # one worker process, and the submissions it takes in turn
+            worker: Worker | None = None
             try:
-                self.nbgrader("autograde", lab, "--student", student, "--force")
-            except CommandFailed as exc:
-                return Outcome(student, error=exc.message)
+                while (job := ahead.next()) is not None:
+                    outcome, worker = self._grade(*job, worker)
+                    outcomes.put(outcome)
+            finally:
+                if worker is not None:
+                    worker.close()
+
+        for _ in range(min(max(1, parallel), len(jobs))):
+            Thread(target=work, daemon=True).start()
+        results: list[Outcome] = []
+        try:
+            while len(results) < len(jobs):
+                outcome = outcomes.get()
+                results.append(outcome)
+                self.regrade.record(outcome.lab, outcome)
+                report(outcome)
+        finally:
+            ahead.close()
+        return results
+
+    def _grade(
+        self, env: GradingEnvironment, prepared: Future[object], worker: Worker | None
+    ) -> tuple[Outcome, Worker | None]:
+        """One submission on its prepared namespace, with ``worker`` (or a new one); the worker
+        to use next. Nothing here may raise: every failure is the submission's outcome."""
+        lab, student = env.lab.name, env.student
+        done = partial(Outcome, student, lab=lab)
+        try:
+            worker = worker or Worker(self.root)
+            try:
+                prepared.result()
+            except Exception as exc:  # noqa: BLE001 – never the student's doing: the cluster could not set the lab up
+                why = exc.message if isinstance(exc, SvclabError) else f"{type(exc).__name__}: {exc}"
+                return done(environment=f"the lab's namespace could not be set up: {_first_line(why)}"), worker
+            if unfit := health.problems():
+                return done(environment="; ".join(unfit)), worker
+            try:
+                error = worker.grade(lab, student, prepared=True, timeout=SUBMISSION_TIMEOUT)
+            except WorkerGone as exc:
+                worker.close()
+                return done(error=exc.message), None
+            if error:
+                return done(error=error), worker
             executed = self.root / "autograded" / student / lab / f"{lab}.ipynb"
             if unfit_during := marked_problems(executed) or "; ".join(health.problems()):
-                return Outcome(student, environment=unfit_during)
-            return Outcome(student)
-
-        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-            futures = [pool.submit(one, s) for s in todo]
-            for future in as_completed(futures):
-                outcome = future.result()
-                results[outcome.student] = outcome
-                self.regrade.record(lab, outcome)
-                report(outcome)
-        return results
+                return done(environment=unfit_during), worker
+            return done(), worker
+        except Exception as exc:  # noqa: BLE001 – reported as that submission's error, the batch goes on
+            return done(error=f"{type(exc).__name__}: {exc}"), worker
+        finally:
+            with suppress(SvclabError):
+                env.remove()  # the preprocessor removed it already, unless grading never started
 
     def feedback(self, lab: str) -> list[Path]:
         _known(lab)
@@ -213,6 +272,54 @@ def _check_submission(notebook: Path, lab: str) -> None:
             f"({', '.join(sorted(found - expected))})",
             hint,
         )
+
+
+class _Ahead:
+    """The grading namespaces of the submissions to come, prepared in the background a few
+    submissions ahead of the workers, so that each submission starts on a warm namespace.
+    Ahead means live: where a lab's namespaces hold a node port, the live grading namespaces
+    stay within the slots the node-port band keeps for grading."""
+
+    def __init__(self, jobs: list[tuple[str, str]], parallel: int) -> None:
+        self._waiting = deque(jobs)
+        self._ready: deque[tuple[GradingEnvironment, Future[object]]] = deque()
+        self._lock = Lock()
+        workers = max(1, parallel)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svclab-prepare")
+        holds_port = any(LABS[lab].allowance.own_node_port for lab, _ in jobs)
+        for _ in range(max(0, GRADING_SLOTS - workers) if holds_port else workers):
+            self._push()
+
+    def _push(self) -> None:
+        if self._waiting:
+            lab, student = self._waiting.popleft()
+            env = GradingEnvironment(student, lab)
+            self._ready.append((env, self._pool.submit(env.prepare)))
+
+    def next(self) -> tuple[GradingEnvironment, Future[object]] | None:
+        """The next submission's environment and its preparation; None when all are taken."""
+        with self._lock:
+            if not self._ready:
+                self._push()
+            if not self._ready:
+                return None
+            job = self._ready.popleft()
+            self._push()
+            return job
+
+    def close(self) -> None:
+        """Stop preparing; remove namespaces prepared for submissions that were never taken."""
+        with self._lock:
+            self._waiting.clear()
+            left, self._ready = list(self._ready), deque()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for env, _ in left:
+            with suppress(SvclabError):
+                env.remove()
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
 def _known(lab: str) -> None:

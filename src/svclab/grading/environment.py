@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -19,10 +20,12 @@ from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
-from svclab.labs.session import GRADING_NAMESPACE_ENV, slug
+from svclab.labs.session import GRADING_NAMESPACE_ENV, Lab, slug
 from svclab.settings import Settings, settings
 
 ROLE_PREFIX = "svclab-grader"
+#: set (by grading.worker) while a submission runs whose namespace svclab grade prepared ahead
+PREPARED_ENV = "SVCLAB_GRADING_PREPARED"
 _ENV_KEYS = (GRADING_NAMESPACE_ENV, "KUBECONFIG", "SVCLAB_KUBECONFIG")
 
 
@@ -36,11 +39,18 @@ def grading_allowance(allowance: Allowance) -> Allowance:
     return replace(allowance, node_ports=max(allowance.node_ports, 1), load_balancers=max(allowance.load_balancers, 1))
 
 
+@cache
+def _admin_cluster(s: Settings, changed: float) -> dict[str, object]:
+    """The cluster entry (server, CA) of the instructor's kubeconfig, read once per change."""
+    return dict(yaml.safe_load(Kubectl(s)("config", "view", "--flatten", "--minify"))["clusters"][0])
+
+
 class GradingEnvironment:
     """Create, enter and remove the grading namespace(s) of one submission."""
 
     def __init__(self, student: str, lab: str, s: Settings | None = None) -> None:
         self.settings = s or settings()
+        self.student = student
         self.lab = LABS[lab]
         self.namespace = grading_namespace(student, lab)
         self.namespaces = [self.namespace] + ([f"{self.namespace}-b"] if self.lab.other_namespace else [])
@@ -100,9 +110,21 @@ class GradingEnvironment:
         self._write_kubeconfig(token)
         return self.kubeconfig
 
+    def prepare(self) -> Path:
+        """:meth:`create`, then the lab's starting objects applied and ready – what the set-up
+        cell would make – so that a submission prepared ahead starts on a warm namespace (its
+        set-up cell then finds everything in place and changes nothing)."""
+        path = self.create()
+        Lab(self.lab, self.namespace, "grading", self.settings).prepare()
+        return path
+
+    @property
+    def prepared(self) -> bool:
+        """Whether the parent prepared this submission's namespace (see grading.worker)."""
+        return bool(os.environ.get(PREPARED_ENV)) and self.kubeconfig.is_file()
+
     def _write_kubeconfig(self, token: str) -> None:
-        admin = yaml.safe_load(Kubectl(self.settings)("config", "view", "--flatten", "--minify"))
-        cluster = admin["clusters"][0]
+        cluster = _admin_cluster(self.settings, self.settings.kubeconfig.stat().st_mtime)
         config = {
             "apiVersion": "v1",
             "kind": "Config",

@@ -18,6 +18,7 @@ class Outcome:
     student: str
     error: str | None = None  # nbgrader itself failed on the submission
     environment: str | None = None  # the cluster was unfit to grade on: regrade
+    lab: str = ""
 
     @property
     def graded(self) -> bool:

@@ -1,8 +1,9 @@
 """The nbgrader preprocessor that runs each submission in its own grading namespace.
 
 It takes the place of nbgrader's Execute in the autograde pipeline (grader/nbgrader_config.py):
-the namespace is created just before the notebook runs – derived from nbgrader's student
-id, never from the notebook – and deleted in ``finally``, whatever the execution did."""
+the namespace is created just before the notebook runs (or, under `svclab grade autograde`,
+just ahead of it) – derived from nbgrader's student id, never from the notebook – and deleted
+in ``finally``, whatever the execution did."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class ExecuteInGradingNamespace(Execute):
         meta = resources["nbgrader"]
         env = GradingEnvironment(meta["student"], meta["assignment"])
         self.log.info("grading %s/%s in namespace %s", meta["student"], meta["assignment"], env.namespace)
-        env.create()
+        if not env.prepared:  # svclab grade prepares namespaces ahead; plain `nbgrader autograde` does not
+            env.create()
         env.enter()
         try:
             return super().preprocess(nb, resources)

@@ -21,7 +21,7 @@ from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo
 from svclab.toolbox import run_in_probe
 
 #: how long a check keeps polling once its namespace has settled
-GRACE = 5.0
+GRACE = 2.0
 #: after this long unsettled, ask whether the cluster itself is at fault
 UNFIT_AFTER = 5.0
 
@@ -134,4 +134,4 @@ class Settler:
             ):
                 self._judged.update(keys)
                 return pending
-            time.sleep(0.5)
+            time.sleep(0.25)

@@ -23,14 +23,15 @@ def judging(grace: float) -> Iterator[None]:
         _grace = before
 
 
-def deadline(timeout: float) -> float:
-    """A check's polling deadline: ``timeout``, or the grace while judging a settled namespace."""
-    return timeout if _grace is None else min(timeout, _grace)
+def deadline(timeout: float, grace: float = 0.0) -> float:
+    """A check's polling deadline: ``timeout``, or the grace while judging a settled namespace
+    (at least ``grace``, for what settling cannot see, e.g. MetalLB announcing a new IP)."""
+    return timeout if _grace is None else min(timeout, max(_grace, grace))
 
 
-def settle(probe: Callable[[], Verdict], timeout: float, every: float = 1.0) -> Verdict:
+def settle(probe: Callable[[], Verdict], timeout: float, every: float = 1.0, grace: float = 0.0) -> Verdict:
     """Repeat ``probe`` until it passes or the deadline is reached; the last verdict."""
-    return poll(probe, timeout=deadline(timeout), every=min(every, 1.0), until=lambda v: v.passed)
+    return poll(probe, timeout=deadline(timeout, grace), every=min(every, 1.0), until=lambda v: v.passed)
 
 
 def missing(ctx: Context, kind: str, name: str, namespace: str | None = None) -> Verdict:

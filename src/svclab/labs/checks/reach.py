@@ -14,6 +14,10 @@ from svclab.labs.checks.services import with_service
 from svclab.labs.spec import CheckFn, Context, Verdict
 from svclab.poll import poll
 
+#: how long a settled namespace's LoadBalancer IP may take to answer: settling sees the IP
+#: assigned, not MetalLB's speaker announcing it
+ANNOUNCE_GRACE = 5.0
+
 
 def reachable_in_cluster(
     url: str, expect: str = "Hello, world!", timeout: float = 20, service: str | None = None
@@ -42,9 +46,10 @@ def reachable_in_cluster(
 
 
 def reachable_from_host(
-    url_of: Callable[[Context], str | None], expect: str = "Hello, world!", timeout: float = 30
+    url_of: Callable[[Context], str | None], expect: str = "Hello, world!", timeout: float = 30, grace: float = 0.0
 ) -> CheckFn:
-    """A request from this machine to the URL ``url_of`` computes answers with ``expect``."""
+    """A request from this machine to the URL ``url_of`` computes answers with ``expect``
+    (polling at least ``grace`` in a settled namespace)."""
 
     def check(ctx: Context) -> Verdict:
         def probe() -> Verdict:
@@ -67,7 +72,7 @@ def reachable_from_host(
                 return Verdict(False, f"{url} answered without '{expect}'")
             return Verdict(True, f"{url} answers from this machine")
 
-        return settle(probe, timeout, every=2)
+        return settle(probe, timeout, every=2, grace=grace)
 
     return check
 
@@ -195,6 +200,7 @@ def reachable_on_external_ip(name: str, port: int = 80, timeout: float = 30) -> 
         name,
         "so it has no external IP to reach",
         "only a LoadBalancer Service gets an external IP (from MetalLB): set type: LoadBalancer",
-        reachable_from_host(external_ip_url(name, port), timeout=timeout),
+        # MetalLB announces a new IP on the kind network a moment after it assigns it
+        reachable_from_host(external_ip_url(name, port), timeout=timeout, grace=ANNOUNCE_GRACE),
         timeout,
     )
