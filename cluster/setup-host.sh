@@ -60,6 +60,9 @@ if wanted:
 # kind publishes 50 node ports on 127.0.0.1: with the userland proxy that is one docker-proxy
 # process each; without it, iptables forwards them (Docker sets route_localnet on its bridges).
 config["userland-proxy"] = False
+# A restart of dockerd (an upgrade, a crash) leaves the containers running: without this the
+# kind nodes stop with it, and the class's cluster takes a minute or more to come back.
+config["live-restore"] = True
 if json.dumps(config, sort_keys=True) != before:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config, indent=2) + "\n")

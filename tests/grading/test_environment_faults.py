@@ -4,6 +4,7 @@ the regrade list – and a regrade once the cluster is repaired gives the right 
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -120,3 +121,33 @@ def test_the_control_plane_paused_during_grading_costs_no_points(course: Course,
     if outcome.environment:  # then a regrade on the repaired cluster gives the right score
         again = course.autograde("clusterip", list(course.regrade.students("clusterip")))["paused"]
         assert again.graded and full(course, "clusterip", "paused"), again
+
+
+def restart_dockerd() -> None:
+    """Stop the Docker engine and start it again the way it was started (systemd's unit, or
+    the same command line in a session of its own); return once it answers."""
+    if Path("/run/systemd/system").is_dir():
+        runner.run(["systemctl", "restart", "docker"], timeout=180)
+    else:
+        pid = runner.run(["pgrep", "-o", "-x", "dockerd"]).stdout.split()[0]
+        argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+        runner.run(["kill", "-TERM", pid])
+        poll(lambda: not Path(f"/proc/{pid}").exists(), timeout=90, what="dockerd to stop")
+        with open("/var/log/svclab-dockerd.log", "a") as log:
+            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    poll(lambda: runner.run(["docker", "info"], check=False).returncode == 0, timeout=90, what="dockerd to answer")
+
+
+def test_dockerd_restarted_between_two_submissions_costs_no_points(course: Course, tmp_path: Path) -> None:
+    submit(course, tmp_path, "before-restart", "clusterip")
+    submit(course, tmp_path, "after-restart", "nodeport")
+    first = course.autograde("clusterip", ["before-restart"])["before-restart"]
+    engine = runner.run(["pgrep", "-o", "-x", "dockerd"]).stdout.strip()
+    restart_dockerd()
+    assert runner.run(["pgrep", "-o", "-x", "dockerd"]).stdout.strip() != engine, "dockerd was not restarted"
+    try:
+        second = course.autograde("nodeport", ["after-restart"])["after-restart"]
+    finally:
+        poll(lambda: not health.problems(), timeout=240, what="the cluster to be fit to grade on after the restart")
+    assert first.graded and full(course, "clusterip", "before-restart"), first  # nothing lost from the gradebook
+    assert second.environment or full(course, "nodeport", "after-restart"), (second, course.scores("nodeport"))
