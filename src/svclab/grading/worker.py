@@ -82,6 +82,7 @@ class Worker:
             watchdog.cancel()
         if not line:
             self.proc.kill()
+            self.proc.wait()
             raise WorkerGone(student, lab, timeout)
         return json.loads(line)["error"]
 
