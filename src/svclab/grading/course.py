@@ -135,9 +135,19 @@ class Course:
         prepared ahead. The environment probe runs before and after each one (and the kernel
         marks checks that failed on an unfit cluster): such a submission is an environment
         error to regrade, never a score; ``self.regrade.students(lab)`` lists those."""
-        jobs = [(lab, student) for lab, students in todo.items() for student in students]
+        return self.autograde_jobs(
+            [(lab, student) for lab, students in todo.items() for student in students], parallel, report
+        )
+
+    def autograde_jobs(
+        self,
+        jobs: list[tuple[str, str]],
+        parallel: int = 2,
+        report: Callable[[Outcome], None] = lambda outcome: None,
+    ) -> list[Outcome]:
+        """:meth:`autograde_labs` for (lab, student) pairs, taken in this order."""
         with Gradebook(self._db_url()) as gb:
-            for lab in todo:
+            for lab in dict.fromkeys(lab for lab, _ in jobs):
                 _known(lab)
                 try:
                     gb.find_assignment(lab)
