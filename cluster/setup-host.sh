@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare this machine for svclab (idempotent, needs root on Debian/Ubuntu):
-#   Debian packages (docker.io, mmdebstrap), the Python venv with svclab,
+#   Debian packages (docker.io, mmdebstrap), the Python venv with svclab, a Go toolchain,
 #   the svclab-runc runtime wrapper where the kernel withholds capabilities,
 #   and a running Docker engine.
 set -euo pipefail
@@ -24,9 +24,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-if ! command -v go >/dev/null; then
-  echo "Go >= 1.24 is needed to build the cluster images offline: install it from go.dev/dl" >&2; exit 1
-fi
 
 # --- Python -------------------------------------------------------------------
 if [ ! -x "$repo/.venv/bin/svclab" ] || [ "$repo/pyproject.toml" -nt "$repo/.venv/.installed" ]; then
@@ -37,6 +34,17 @@ if [ ! -x "$repo/.venv/bin/svclab" ] || [ "$repo/pyproject.toml" -nt "$repo/.ven
   touch "$repo/.venv/.installed"
 fi
 
+# --- Go -----------------------------------------------------------------------------
+# The image build needs the Go of cluster/'s go.mod files: the one on PATH when it is new
+# enough, else svclab installs its own (verified) into the cache of the user who runs
+# `svclab up` – so as $SUDO_USER under sudo. Never /usr/local/go, never a system Go.
+as_user=()
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  as_user=(runuser -u "$SUDO_USER" -- env HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)")
+fi
+go=$("${as_user[@]}" "$repo/.venv/bin/python" -m svclab.cluster.gotoolchain)
+log "go: $go ($("$go" env GOVERSION))"
+
 # --- Docker engine --------------------------------------------------------------
 # Privileged containers (kind's nodes) ask runc for every capability; on hosts whose
 # bounding set lacks some, runc fails. svclab-runc drops what the host cannot grant.
@@ -45,7 +53,7 @@ daemon_json=/etc/docker/daemon.json
 wanted=""
 if [ $(( 0x$bounding & 0x1ffffffffff )) != $(( 0x1ffffffffff )) ]; then
   log "capability bounding set is $bounding: registering svclab-runc as Docker's default runtime"
-  (cd "$repo/cluster/runtime" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o /usr/local/bin/svclab-runc.new . \
+  (cd "$repo/cluster/runtime" && CGO_ENABLED=0 "$go" build -trimpath -ldflags '-s -w' -o /usr/local/bin/svclab-runc.new . \
      && mv /usr/local/bin/svclab-runc.new /usr/local/bin/svclab-runc)
   wanted=svclab-runc
 fi

@@ -14,7 +14,7 @@ INSTALL_HINTS = {
     "docker": "run `make setup` (installs Debian's docker.io and starts dockerd)",
     "dockerd": "run `make setup` (installs Debian's docker.io and starts dockerd)",
     "mmdebstrap": "apt-get install mmdebstrap",
-    "go": "install Go >= 1.24 (https://go.dev/dl) and put it on PATH",
+    "go": "run `make setup`: it installs the Go the build needs into svclab's cache (or uses PATH's, if new enough)",
     "kind": "run `svclab up`: it builds kind from the pinned Go module",
     "kubectl": "run `svclab up`: it builds kubectl from the pinned Kubernetes module",
 }

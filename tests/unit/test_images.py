@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from svclab import runner
+from svclab.cluster import gotoolchain
 from svclab.cluster.images import STEPS, ImageBuilder
+from svclab.errors import ToolMissing
 from svclab.settings import Settings
 
 REPO_CLUSTER = Settings().cluster_dir
@@ -60,3 +64,18 @@ def test_preload_lists_what_kubeadm_needs() -> None:
     assert f"registry.k8s.io/kube-apiserver:{k8s}" in preload
     assert any(i.startswith("registry.k8s.io/etcd:") for i in preload)
     assert {"registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10.1"} <= set(preload)
+
+
+def test_the_build_scripts_run_the_go_find_go_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(gotoolchain, "find_go", lambda s: Path("/opt/svclab-go/bin/go"))
+    monkeypatch.setattr(runner, "stream", lambda cmd, **kw: seen.update(kw["env"]))
+    ImageBuilder(Settings(cache_dir=tmp_path))._run(STEPS[0], lambda step, line: None)
+    assert seen["PATH"].startswith("/opt/svclab-go/bin" + os.pathsep)
+
+
+def test_without_a_new_enough_go_the_build_says_how_to_get_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gotoolchain, "find_go", lambda s: None)
+    with pytest.raises(ToolMissing, match=r"needs Go >= 1\.") as caught:
+        ImageBuilder(Settings(cache_dir=tmp_path))._run(STEPS[0], lambda step, line: None)
+    assert "make setup" in str(caught.value)

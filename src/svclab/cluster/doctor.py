@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from svclab import runner
+from svclab.cluster import gotoolchain
 from svclab.cluster.images import ImageBuilder
 from svclab.cluster.kind import Cluster
 from svclab.errors import SvclabError
@@ -64,9 +65,10 @@ def run_checks(settings: Settings) -> list[Check]:
         )
         add(Check("privileged containers", ok, detail, f"{SETUP} (registers svclab-runc as Docker's default runtime)"))
     add(Check("cgroups", True, cgroup_mode()))
-    for tool, why in (("go", "builds kind, Kubernetes and the images"), ("mmdebstrap", "builds the Debian userlands")):
-        path = shutil.which(tool)
-        add(Check(tool, bool(path), path or f"not found ({why})", runner.INSTALL_HINTS.get(tool, SETUP)))
+    add(go_check(settings))
+    debstrap = shutil.which("mmdebstrap")
+    hint = runner.INSTALL_HINTS["mmdebstrap"]
+    add(Check("mmdebstrap", bool(debstrap), debstrap or "not found (builds the Debian userlands)", hint))
     for tool in ("kind", "kubectl"):
         found = runner.which(tool, [settings.bin_dir])
         built = found is not None and Path(found).parent == settings.bin_dir
@@ -130,6 +132,18 @@ def run_checks(settings: Settings) -> list[Check]:
     except SvclabError as exc:
         add(Check("cluster", False, exc.message, "`svclab up`"))
     return checks
+
+
+def go_check(settings: Settings) -> Check:
+    """Which Go builds kind, Kubernetes and the images – or why none does."""
+    need = gotoolchain.required_version(settings.cluster_dir)
+    gos = gotoolchain.found_gos(settings)
+    usable = next((g for g in gos if g.version >= need), None)
+    if usable:
+        return Check("go", True, str(usable))
+    too_old = "".join(f"{g} is older than {gotoolchain.version_text(need)}; " for g in gos)
+    detail = f"{too_old or 'none found; '}`make setup` installs Go {need[0]}.{need[1]}.x into svclab's cache"
+    return Check("go", False, detail, runner.INSTALL_HINTS["go"])
 
 
 def _published_ports(cluster: Cluster) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from svclab import runner
-from svclab.errors import BuildError, CommandFailed
+from svclab.cluster import gotoolchain
+from svclab.errors import BuildError, CommandFailed, ToolMissing
 from svclab.settings import Settings
 
 #: images `kind load` puts on every node after the cluster exists (the course's own)
@@ -173,6 +175,7 @@ class ImageBuilder:
 
     def _run(self, step: Step, report: Callable[[Step, str], None]) -> None:
         s = self.settings
+        go = self._go()  # the scripts' `go`: first on their PATH
         work = s.cache_dir / "work" / step.name
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -187,6 +190,7 @@ class ImageBuilder:
             "SVCLAB_TOOLS_IMAGE": self.images_of("tools-rootfs")[0],
             "SVCLAB_NODE_BASE": self.images_of("node-rootfs")[0],
             "SVCLAB_PRELOAD": " ".join(self.preload_images()),
+            "PATH": f"{go.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         log = s.log_dir / f"build-{step.name}.log"
         log.unlink(missing_ok=True)
@@ -205,6 +209,13 @@ class ImageBuilder:
             ) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _go(self) -> Path:
+        go = gotoolchain.find_go(self.settings)
+        if go is None:
+            need = gotoolchain.version_text(gotoolchain.required_version(self.settings.cluster_dir))
+            raise ToolMissing(f"the build needs Go >= {need}, and none is installed", runner.INSTALL_HINTS["go"])
+        return go
 
     def preload_images(self) -> list[str]:
         """Every image a node runs: what `kubeadm init` and the CNI need, MetalLB, the course's."""
