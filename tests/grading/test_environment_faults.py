@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from svclab import health, runner
+from svclab.cluster.kind import Cluster
 from svclab.grading.course import Course
 from svclab.grading.environment import grading_namespace
 from svclab.k8s import reads
@@ -148,6 +149,11 @@ def test_dockerd_restarted_between_two_submissions_costs_no_points(course: Cours
     try:
         second = course.autograde("nodeport", ["after-restart"])["after-restart"]
     finally:
+        Cluster().up()  # what the instructor runs after a restart: it also repairs the nodes' DNS
         poll(lambda: not health.problems(), timeout=240, what="the cluster to be fit to grade on after the restart")
     assert first.graded and full(course, "clusterip", "before-restart"), first  # nothing lost from the gradebook
     assert second.environment or full(course, "nodeport", "after-restart"), (second, course.scores("nodeport"))
+    for node in Cluster().node_containers():  # names outside the cluster resolve again from the nodes
+        assert (
+            runner.run(["docker", "exec", node, "getent", "hosts", "svclab-control-plane"], check=False).returncode == 0
+        )
