@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -40,6 +41,25 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "udp": variant(
                 LAB,
                 expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --protocol=UDP",
+            ),
+            # port and targetPort swapped
+            "swapped-ports": variant(LAB, expose="!kubectl expose deployment hello-world --port=8080 --target-port=80"),
+            "selector-typo": variant(
+                LAB,
+                expose='lab.apply("""\napiVersion: v1\nkind: Service\nmetadata:\n  name: hello-world\nspec:\n'
+                '  selector:\n    run: hello-wrold\n  ports:\n    - port: 80\n      targetPort: 8080\n""")',
+            ),
+            # a pod's address, read from the EndpointSlice, where the Service's is asked
+            "pod-ip-read": variant(
+                LAB,
+                cluster_ip="cluster_ip = !kubectl get endpointslices -l kubernetes.io/service-name=hello-world "
+                "-o jsonpath='{.items[0].endpoints[0].addresses[0]}'\ncluster_ip = cluster_ip[0]",
+            ),
+            # the list field clusterIPs: a JSON list, not an address
+            "cluster-ips-list": variant(
+                LAB,
+                cluster_ip="cluster_ip = !kubectl get service hello-world -o jsonpath='{.spec.clusterIPs}'\n"
+                "cluster_ip = cluster_ip[0]",
             ),
         },
         tmp_path_factory.mktemp("submissions"),
@@ -133,3 +153,35 @@ def test_a_udp_port_loses_the_ports_and_reachability(graded: dict[str, Graded]) 
     g = graded["udp"]
     assert g.scores["exists"] == 1 and g.scores["ports"] == 0 and g.scores["reachable"] == 0, g.scores
     assert "port 80 of Service hello-world uses protocol UDP; the pods speak HTTP, over TCP" in g.messages["ports"]
+
+
+def test_swapped_ports_have_no_port_80(graded: dict[str, Graded]) -> None:
+    g = graded["swapped-ports"]
+    assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "cluster-ip": 1, "reachable": 0}
+    assert "Service hello-world has no port 80 (its ports: 8080)" in g.messages["ports"]
+
+
+def test_selector_typo_matches_no_pod(graded: dict[str, Graded]) -> None:
+    g = graded["selector-typo"]
+    assert g.scores == {"exists": 1, "type": 1, "ports": 1, "endpoints": 0, "cluster-ip": 1, "reachable": 0}
+    assert "the selector of Service hello-world (run: hello-wrold) matches no pod" in g.messages["endpoints"]
+
+
+def test_a_pod_ip_is_not_the_cluster_ip(graded: dict[str, Graded]) -> None:
+    g = graded["pod-ip-read"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"cluster-ip"}
+    assert g.total == FULL - 1
+    assert re.search(
+        r"cluster_ip is '10\.244\.\d+\.\d+', which is not the cluster IP of Service hello-world",
+        g.messages["cluster-ip"],
+    ), g.messages["cluster-ip"]
+
+
+def test_the_cluster_ips_list_is_not_an_address(graded: dict[str, Graded]) -> None:
+    g = graded["cluster-ips-list"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"cluster-ip"}
+    assert g.total == FULL - 1
+    assert re.search(
+        r"cluster_ip is '\[\"10\.96\.\d+\.\d+\"\]', which is not the cluster IP of Service hello-world",
+        g.messages["cluster-ip"],
+    ), g.messages["cluster-ip"]

@@ -46,6 +46,32 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "port-patched-to-80": variant(
                 LAB, fix_port="""!kubectl patch service web -p '{"spec":{"ports":[{"port":80,"targetPort":80}]}}'"""
             ),
+            # a second label added beside the typo: a merge patch keeps run: hello-wrold
+            "added-second-label": variant(
+                LAB, fix_selector="""!kubectl patch service web -p '{"spec":{"selector":{"app":"hello-world"}}}'"""
+            ),
+            # the wrong selector removed instead of corrected
+            "selector-removed": variant(
+                LAB, fix_selector="""!kubectl patch service web -p '{"spec":{"selector":null}}'"""
+            ),
+            # a merge patch replaces the whole list: the Service's port moves to 8080 as well
+            "port-changed-too": variant(
+                LAB,
+                fix_port="!kubectl patch service web --type=merge "
+                """-p '{"spec":{"ports":[{"port":8080,"targetPort":8080}]}}'""",
+            ),
+            "patch-udp": variant(
+                LAB,
+                fix_port="""!kubectl patch service web -p '{"spec":{"ports":[{"port":80,"targetPort":8080,"""
+                """"protocol":"UDP"}]}}'""",
+            ),
+            # a corrected manifest for the selector that leaves out targetPort (it defaults to port, 80)
+            "applied-without-target-port": variant(
+                LAB,
+                fix_selector='lab.apply("""\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n'
+                '  selector:\n    run: hello-world\n  ports:\n    - port: 80\n""")',
+                fix_port="",
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -101,6 +127,36 @@ def test_the_services_own_port_as_target_is_still_wrong(graded: dict[str, Graded
     g = graded["port-patched-to-80"]
     assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
     assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["target-port"]
+
+
+def test_a_second_label_beside_the_typo_matches_nothing(graded: dict[str, Graded]) -> None:
+    g = graded["added-second-label"]
+    assert g.scores == {"selector": 0, "target-port": 1, "reachable": 0}, g.scores
+    assert "the selector of Service web (app: hello-world, run: hello-wrold) matches no pod" in g.messages["selector"]
+
+
+def test_a_removed_selector_gives_no_endpoints(graded: dict[str, Graded]) -> None:
+    g = graded["selector-removed"]
+    assert g.scores == {"selector": 0, "target-port": 1, "reachable": 0}, g.scores
+    assert "Service web has no selector, so Kubernetes adds no endpoints" in g.messages["selector"]
+
+
+def test_a_merge_patch_that_moves_the_port(graded: dict[str, Graded]) -> None:
+    g = graded["port-changed-too"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
+    assert "Service web has no port 80 (its ports: 8080)" in g.messages["target-port"]
+
+
+def test_a_udp_port_does_not_carry_http(graded: dict[str, Graded]) -> None:
+    g = graded["patch-udp"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
+    assert "port 80 of Service web uses protocol UDP; the pods speak HTTP, over TCP" in g.messages["target-port"]
+
+
+def test_a_manifest_without_target_port_forwards_to_80(graded: dict[str, Graded]) -> None:
+    g = graded["applied-without-target-port"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
+    assert "Service web forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["target-port"]
 
 
 def test_running_the_setup_again_keeps_the_repair(cluster: Kubectl, namespace: str) -> None:

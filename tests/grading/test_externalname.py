@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from svclab.grading.course import Course
@@ -30,6 +32,45 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             ),
             # the target Service on the wrong port: the alias resolves, port 80 is closed
             "target-on-8080": variant(LAB, expose="!kubectl expose deployment hello-world --port=8080"),
+            # the namespace the student worked in, typed into the name: another namespace's hello-world
+            "typed-namespace": variant(
+                LAB,
+                backend="!kubectl create service externalname backend "
+                "--external-name=hello-world.lab-externalname.svc.cluster.local",
+            ),
+            "target-typo": variant(
+                LAB,
+                backend="!kubectl create service externalname backend "
+                "--external-name=hello-wrold.{lab.namespace}.svc.cluster.local",
+            ),
+            # a URL is no DNS name: kubectl refuses it
+            "url-as-name": variant(
+                LAB,
+                backend="!kubectl create service externalname backend "
+                "--external-name=http://hello-world.{lab.namespace}.svc.cluster.local",
+            ),
+            # an address where a name is asked: a CNAME cannot point at an IP
+            "cluster-ip-as-name": variant(
+                LAB,
+                backend="ip = !kubectl get service hello-world -o jsonpath='{.spec.clusterIP}'\n"
+                "!kubectl create service externalname backend --external-name={ip[0]}",
+            ),
+            "cname-typed": variant(LAB, cname='cname_target = "hello-world.lab-externalname.svc.cluster.local."'),
+            # the address behind the alias instead of the alias
+            "cname-cluster-ip": variant(
+                LAB, cname="cname_target = !kubectl get service hello-world -o jsonpath='{.spec.clusterIP}'"
+            ),
+            # the command that worked in the student's own namespace, with it
+            "expose-other-namespace": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 -n lab-externalname"
+            ),
+            "expose-udp": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --protocol=UDP"
+            ),
+            # the target Service under another name: the alias points at nothing
+            "target-named-hello": variant(
+                LAB, expose="!kubectl expose deployment hello-world --name=hello --port=80 --target-port=8080"
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -75,3 +116,88 @@ def test_target_on_the_wrong_port_is_unreachable(graded: dict[str, Graded]) -> N
     assert {k for k, v in g.scores.items() if v == 0} == {"hello-world", "reachable"}
     assert g.total == FULL - 3
     assert "Service hello-world has no port 80 (its ports: 8080)" in g.messages["hello-world"]
+
+
+def test_typed_namespace_points_at_another_namespace(graded: dict[str, Graded]) -> None:
+    g = graded["typed-namespace"]
+    assert g.scores == {"hello-world": 1, "type": 1, "external-name": 0, "cname": 0, "cname-answer": 1, "reachable": 0}
+    assert (
+        "Service backend points at 'hello-world.lab-externalname.svc.cluster.local'; the task asks for "
+        "'hello-world.g-typed-namespace-externalname.svc.cluster.local'"
+    ) in g.messages["external-name"]
+
+
+def test_typo_in_the_target_name(graded: dict[str, Graded]) -> None:
+    g = graded["target-typo"]
+    assert g.scores == {"hello-world": 1, "type": 1, "external-name": 0, "cname": 0, "cname-answer": 1, "reachable": 0}
+    assert (
+        "Service backend points at 'hello-wrold.g-target-typo-externalname.svc.cluster.local'; the task asks for "
+        "'hello-world.g-target-typo-externalname.svc.cluster.local'"
+    ) in g.messages["external-name"]
+
+
+def test_url_as_external_name_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["url-as-name"]
+    assert g.scores == {"hello-world": 1, "type": 0, "external-name": 0, "cname": 0, "cname-answer": 0, "reachable": 0}
+    assert (
+        "there is no service named 'backend' in namespace g-url-as-name-externalname; it has: hello-world – and "
+        "kubectl refused `kubectl create service externalname backend --external-name=http://hello-world."
+    ) in g.messages["type"]
+    assert "error: invalid service external name http://hello-world." in g.messages["type"]
+
+
+def test_cluster_ip_as_external_name_is_no_name(graded: dict[str, Graded]) -> None:
+    g = graded["cluster-ip-as-name"]
+    assert g.scores == {"hello-world": 1, "type": 1, "external-name": 0, "cname": 0, "cname-answer": 0, "reachable": 0}
+    assert re.search(
+        r"Service backend points at '10\.96\.\d+\.\d+'; the task asks for "
+        r"'hello-world\.g-cluster-ip-as-name-externalname\.svc\.cluster\.local'",
+        g.messages["external-name"],
+    ), g.messages["external-name"]
+
+
+def test_typed_cname_answer_names_another_namespace(graded: dict[str, Graded]) -> None:
+    g = graded["cname-typed"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"cname-answer"}
+    assert g.total == FULL - 1
+    assert (
+        "cname_target is 'hello-world.lab-externalname.svc.cluster.local.', which is not the CNAME that DNS "
+        "gives for backend"
+    ) in g.messages["cname-answer"]
+
+
+def test_cluster_ip_is_not_the_cname(graded: dict[str, Graded]) -> None:
+    g = graded["cname-cluster-ip"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"cname-answer"}
+    assert g.total == FULL - 1
+    assert re.search(
+        r"cname_target is '10\.96\.\d+\.\d+', which is not the CNAME that DNS gives for backend",
+        g.messages["cname-answer"],
+    ), g.messages["cname-answer"]
+
+
+def test_target_exposed_in_another_namespace_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["expose-other-namespace"]
+    assert g.scores == {"hello-world": 0, "type": 1, "external-name": 1, "cname": 0, "cname-answer": 1, "reachable": 0}
+    assert (
+        "there is no service named 'hello-world' in namespace g-expose-other-namespace-externalname; it has none "
+        "– and kubectl refused `kubectl expose deployment hello-world --port=80 --target-port=8080 "
+        "-n lab-externalname`"
+    ) in g.messages["hello-world"]
+
+
+def test_udp_target_does_not_carry_http(graded: dict[str, Graded]) -> None:
+    g = graded["expose-udp"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"hello-world", "reachable"}
+    assert g.total == FULL - 3
+    assert (
+        "port 80 of Service hello-world uses protocol UDP; the pods speak HTTP, over TCP" in g.messages["hello-world"]
+    )
+
+
+def test_target_under_another_name(graded: dict[str, Graded]) -> None:
+    g = graded["target-named-hello"]
+    assert g.scores == {"hello-world": 0, "type": 1, "external-name": 1, "cname": 0, "cname-answer": 1, "reachable": 0}
+    assert (
+        "there is no service named 'hello-world' in namespace g-target-named-hello-externalname; it has: hello"
+    ) in g.messages["hello-world"]

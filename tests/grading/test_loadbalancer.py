@@ -48,6 +48,24 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 expose="!kubectl expose deployment hello-world --name=hello-wrld --port=80 --target-port=8080 "
                 "--type=LoadBalancer",
             ),
+            # the command that worked in the student's own namespace, with it
+            "other-namespace": variant(
+                LAB,
+                expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=LoadBalancer "
+                "-n lab-loadbalancer",
+            ),
+            # type names are case-sensitive: refused
+            "type-lowercase": variant(
+                LAB, expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=loadbalancer"
+            ),
+            # MetalLB sets an IP, never a hostname: the path reads nothing
+            "hostname-path": variant(
+                LAB,
+                external_ip="external_ip = !kubectl get service hello-world "
+                "-o jsonpath='{.status.loadBalancer.ingress[0].hostname}'\nexternal_ip = external_ip[0]",
+            ),
+            # a node port seen elsewhere, typed in
+            "typed-node-port": variant(LAB, node_port='node_port = "31234"'),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -126,3 +144,38 @@ def test_a_typo_in_the_name_loses_everything_and_names_what_is_there(graded: dic
         "there is no service named 'hello-world' in namespace g-name-typo-loadbalancer; it has: hello-wrld"
         in (g.messages["exists"])
     )
+
+
+def test_service_made_in_another_namespace_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["other-namespace"]
+    assert g.total == 0
+    assert (
+        "there is no service named 'hello-world' in namespace g-other-namespace-loadbalancer; it has none – and "
+        "kubectl refused `kubectl expose deployment hello-world --port=80 --target-port=8080 --type=LoadBalancer "
+        "-n lab-loadbalancer`"
+    ) in g.messages["exists"]
+
+
+def test_lowercase_type_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["type-lowercase"]
+    assert g.total == 0
+    assert (
+        "kubectl refused `kubectl expose deployment hello-world --port=80 --target-port=8080 --type=loadbalancer`: "
+        'The Service "hello-world" is invalid: spec.type: Unsupported value: "loadbalancer"'
+    ) in g.messages["exists"]
+
+
+def test_the_hostname_path_reads_no_external_ip(graded: dict[str, Graded]) -> None:
+    g = graded["hostname-path"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"external-ip"}
+    assert g.total == FULL - 1
+    assert "external_ip is empty: the command that set it printed nothing" in g.messages["external-ip"]
+    assert "-o jsonpath='{.status.loadBalancer.ingress[0].ip}'" in g.messages["external-ip"]
+
+
+def test_typed_node_port_does_not_replay(graded: dict[str, Graded]) -> None:
+    g = graded["typed-node-port"]
+    assert {k for k, v in g.scores.items() if v == 0} == {"node-port"}
+    assert g.total == FULL - 1
+    assert "node_port is '31234', which is not the node port of Service hello-world" in g.messages["node-port"]
+    assert "Kubernetes picks it when the Service is created" in g.messages["node-port"]

@@ -19,6 +19,16 @@ LAB = "nodeport"
 FULL = LABS[LAB].max_points
 
 
+def _yaml(
+    port: str = "      nodePort: {lab.node_port}\n", selector: str = "    app: hello-world\n", extra: str = ""
+) -> str:
+    """The Service as YAML, applied with lab.apply, with one field changed."""
+    return (
+        'lab.apply(f"""\napiVersion: v1\nkind: Service\nmetadata:\n  name: hello-world\nspec:\n  type: NodePort\n'
+        f"  selector:\n{selector}  ports:\n    - port: 80\n      targetPort: 8080\n{port}{extra}" + '""")'
+    )
+
+
 @pytest.fixture(scope="module")
 def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
     return grade_lab(
@@ -40,6 +50,21 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 expose="port = lab.node_port + (1 if lab.node_port % 2 == 0 else -1)\n"
                 "!kubectl create service nodeport hello-world --tcp=80:8080 --node-port={port}",
             ),
+            "name-typo": variant(
+                LAB, expose="!kubectl create service nodeport hello-wrold --tcp=80:8080 --node-port={lab.node_port}"
+            ),
+            # the command that worked in the student's own namespace, with it
+            "other-namespace": variant(
+                LAB,
+                expose="!kubectl create service nodeport hello-world --tcp=80:8080 --node-port={lab.node_port} "
+                "-n lab-nodeport",
+            ),
+            # the port clients use inside the cluster, as the node port: out of the node-port range
+            "node-port-80": variant(LAB, expose=_yaml(port="      nodePort: 80\n")),
+            # a nodePort on a ClusterIP Service: refused
+            "no-type": variant(LAB, expose=_yaml().replace("  type: NodePort\n", "")),
+            "selector-typo": variant(LAB, expose=_yaml(selector="    app: hello-wrold\n")),
+            "udp": variant(LAB, expose=_yaml(extra="      protocol: UDP\n")),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -106,6 +131,57 @@ def test_a_node_port_typed_in_by_hand_is_refused(course: Course, graded: dict[st
     assert re.search(rf"kubectl refused .*({refused})", g.messages["exists"]), g.messages["exists"]
     said = _output(course, "typed-in-port", "expose")
     assert re.search(refused, said), said
+
+
+def test_typo_in_the_service_name(graded: dict[str, Graded]) -> None:
+    g = graded["name-typo"]
+    assert g.total == 0
+    assert (
+        "there is no service named 'hello-world' in namespace g-name-typo-nodeport; it has: hello-wrold"
+        in g.messages["exists"]
+    )
+
+
+def test_service_made_in_another_namespace_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["other-namespace"]
+    assert g.total == 0
+    assert re.search(
+        r"there is no service named 'hello-world' in namespace g-other-namespace-nodeport; it has none – and "
+        r"kubectl refused `kubectl create service nodeport hello-world --tcp=80:8080 --node-port=300\d\d "
+        r"-n lab-nodeport`",
+        g.messages["exists"],
+    ), g.messages["exists"]
+
+
+def test_node_port_80_is_out_of_range(graded: dict[str, Graded]) -> None:
+    g = graded["node-port-80"]
+    assert g.total == 0
+    assert (
+        'kubectl refused `kubectl apply (the manifest of this cell)`: The Service "hello-world" is invalid: '
+        "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range"
+    ) in g.messages["exists"]
+
+
+def test_node_port_without_type_is_refused(graded: dict[str, Graded]) -> None:
+    g = graded["no-type"]
+    assert g.total == 0
+    assert (
+        'kubectl refused `kubectl apply (the manifest of this cell)`: The Service "hello-world" is invalid: '
+        "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"
+    ) in g.messages["exists"]
+
+
+def test_selector_typo_matches_no_pod(graded: dict[str, Graded]) -> None:
+    g = graded["selector-typo"]
+    assert g.scores == {"exists": 1, "type": 1, "ports": 1, "endpoints": 0, "reachable": 0, "every-node": 0}
+    assert "the selector of Service hello-world (app: hello-wrold) matches no pod" in g.messages["endpoints"]
+    assert "kubectl get pods --show-labels" in g.messages["endpoints"]
+
+
+def test_udp_port_does_not_carry_http(graded: dict[str, Graded]) -> None:
+    g = graded["udp"]
+    assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "reachable": 0, "every-node": 0}
+    assert "port 80 of Service hello-world uses protocol UDP; the pods speak HTTP, over TCP" in g.messages["ports"]
 
 
 def _output(course: Course, student: str, cell_id: str) -> str:
