@@ -71,7 +71,9 @@ def refused() -> tuple[str, ...]:
 def note_refused(command: str, said: str) -> None:
     """Remember a refused command; one the cluster failed (no answer) marks the output unfit."""
     lines = [line for line in said.strip().splitlines() if line.strip()]
-    _refused.append(f"`{command}`: {lines[-1] if lines else 'refused'}")
+    # a client-side refusal's reason is its "error:" line, not the usage hint printed after it
+    reason = next((ln for ln in lines if ln.startswith("error:")), None)
+    _refused.append(f"`{command}`: {reason or (lines[-1] if lines else 'refused')}")
     del _refused[:-5]
     if _UNREACHABLE.search(said):
         mark_unfit(f"the API server did not answer `{command}`")

@@ -72,6 +72,14 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 '  selector:\n    run: hello-world\n  ports:\n    - port: 80\n""")',
                 fix_port="",
             ),
+            # the pods relabelled to fit the typo: the Deployment starts new ones, the typo stays
+            "relabelled-pods": variant(
+                LAB, fix_selector="!kubectl label pods -l run=hello-world run=hello-wrold --overwrite"
+            ),
+            # a string where the API wants a number: the patch is refused
+            "target-port-string": variant(
+                LAB, fix_port="""!kubectl patch service web -p '{"spec":{"ports":[{"port":80,"targetPort":"8080"}]}}'"""
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -170,3 +178,17 @@ def test_running_the_setup_again_keeps_the_repair(cluster: Kubectl, namespace: s
     lab.prepare()  # a deleted web comes back, broken as at the start
     svc = json.loads(cluster("get", "service", "web", "-n", namespace, "-o", "json"))
     assert svc["spec"]["selector"] == {"run": "hello-wrold"}
+
+
+def test_relabelling_the_pods_instead_of_the_selector_is_not_a_repair(graded: dict[str, Graded]) -> None:
+    g = graded["relabelled-pods"]
+    assert g.scores["selector"] == 0 and g.scores["target-port"] == 1, g.scores
+    assert "that no Deployment keeps" in g.messages["selector"]
+    assert "fix the Service's selector, not the pods' labels" in g.messages["selector"]
+
+
+def test_a_refused_patch_is_named(graded: dict[str, Graded]) -> None:
+    g = graded["target-port-string"]
+    assert g.scores == {"selector": 2, "target-port": 0, "reachable": 0}, g.scores
+    said = g.messages["target-port"]
+    assert "forwards port 80 to targetPort 80" in said and "kubectl refused `kubectl patch service web" in said

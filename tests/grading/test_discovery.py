@@ -74,6 +74,10 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                 LAB,
                 client=CLIENT.replace("client", "client-1") + "\n!kubectl exec client-1 -- env | grep HELLO_WORLD",
             ),
+            # the letter and the reason in words
+            "why-with-text": variant(
+                LAB, why_no_env='why_no_env = "b) it was started before Service hello-world existed"'
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -195,3 +199,7 @@ def test_client_under_another_name(graded: dict[str, Graded]) -> None:
         r"there is no pod named 'client' in namespace g-client-other-name-discovery; it has: client-1, hello-world-",
         g.messages["env"],
     ), g.messages["env"]
+
+
+def test_a_letter_with_its_reason_counts(graded: dict[str, Graded]) -> None:
+    assert graded["why-with-text"].total == FULL, graded["why-with-text"].messages

@@ -71,6 +71,10 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "target-named-hello": variant(
                 LAB, expose="!kubectl expose deployment hello-world --name=hello --port=80 --target-port=8080"
             ),
+            "cname-full-dig": variant(
+                LAB, cname="cname_target = !kubectl exec toolbox -- dig CNAME backend.{lab.namespace}.svc.cluster.local"
+            ),
+            "cname-short-name": variant(LAB, cname="cname_target = !kubectl exec toolbox -- dig +short CNAME backend"),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -201,3 +205,16 @@ def test_target_under_another_name(graded: dict[str, Graded]) -> None:
     assert (
         "there is no service named 'hello-world' in namespace g-target-named-hello-externalname; it has: hello"
     ) in g.messages["hello-world"]
+
+
+def test_dig_without_short_is_named(graded: dict[str, Graded]) -> None:
+    g = graded["cname-full-dig"]
+    assert g.total == FULL - 1 and g.scores["cname-answer"] == 0, g.scores
+    assert "cname_target holds dig's whole report, not a name" in g.messages["cname-answer"]
+
+
+def test_a_short_name_for_dig_says_what_is_missing(graded: dict[str, Graded]) -> None:
+    g = graded["cname-short-name"]
+    assert g.total == FULL - 1 and g.scores["cname-answer"] == 0, g.scores
+    said = g.messages["cname-answer"]
+    assert "cname_target is empty: dig looked up backend, which has no" in said and "'svc'" in said, said

@@ -66,6 +66,11 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             ),
             # a node port seen elsewhere, typed in
             "typed-node-port": variant(LAB, node_port='node_port = "31234"'),
+            "no-node-ports": variant(
+                LAB,
+                expose="!kubectl expose deployment hello-world --port=80 --target-port=8080 --type=LoadBalancer "
+                '--overrides=\'{"spec":{"allocateLoadBalancerNodePorts":false}}\'',
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -179,3 +184,10 @@ def test_typed_node_port_does_not_replay(graded: dict[str, Graded]) -> None:
     assert g.total == FULL - 1
     assert "node_port is '31234', which is not the node port of Service hello-world" in g.messages["node-port"]
     assert "Kubernetes picks it when the Service is created" in g.messages["node-port"]
+
+
+def test_a_load_balancer_without_node_ports_is_named(graded: dict[str, Graded]) -> None:
+    g = graded["no-node-ports"]
+    assert g.scores["node-port"] == 0 and g.scores["external-ip"] == 1, g.scores
+    assert "allocateLoadBalancerNodePorts: false" in g.messages["node-port"]
+    assert "set type" not in g.messages["node-port"]

@@ -65,6 +65,13 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "no-type": variant(LAB, expose=_yaml().replace("  type: NodePort\n", "")),
             "selector-typo": variant(LAB, expose=_yaml(selector="    app: hello-wrold\n")),
             "udp": variant(LAB, expose=_yaml(extra="      protocol: UDP\n")),
+            # the braces forgotten: kubectl refuses the flag's value
+            "no-braces": variant(
+                LAB, expose="!kubectl create service nodeport hello-world --tcp=80:8080 --node-port=lab.node_port"
+            ),
+            "swapped-ports": variant(
+                LAB, expose="!kubectl create service nodeport hello-world --tcp=8080:80 --node-port={lab.node_port}"
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -189,3 +196,17 @@ def _output(course: Course, student: str, cell_id: str) -> str:
     nb = nbformat.read(course.root / "autograded" / student / LAB / f"{LAB}.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.get("id") in (cell_id, f"check-{cell_id}", f"task-{cell_id}"))
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_a_refused_flag_names_kubectls_own_reason(graded: dict[str, Graded]) -> None:
+    g = graded["no-braces"]
+    assert g.total == 0
+    assert 'invalid argument "lab.node_port" for "--node-port" flag' in g.messages["exists"], g.messages["exists"]
+
+
+def test_swapped_ports_say_which_port_has_the_node_port(graded: dict[str, Graded]) -> None:
+    g = graded["swapped-ports"]
+    assert g.scores["reachable"] == 0 and g.scores["type"] == 1, g.scores
+    said = g.messages["reachable"]
+    assert "Service hello-world has no port 80 (its ports: 8080 (node port 300" in said, said
+    assert "so no node port leads to it" in said and "set type" not in said

@@ -69,6 +69,22 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                     'endpoints = f"  - addresses: [{pod_ips[0]}]"',
                 ),
             ),
+            # every pod IP in one endpoint: kube-proxy uses only the first address of each
+            "all-ips-one-endpoint": variant(
+                LAB,
+                slice=_slice(
+                    'endpoints = "\\n".join(f"  - addresses: [{ip}]" for ip in pod_ips)',
+                    "endpoints = f\"  - addresses: [{', '.join(pod_ips)}]\"",
+                ),
+            ),
+            "slice-label-typo": variant(
+                LAB,
+                slice=_slice(
+                    "    kubernetes.io/service-name: hello-manual\n", "    kubernetes.io/service-name: hello-manuel\n"
+                ),
+            ),
+            # the IPs kept as one string: the EndpointSlice is refused
+            "ips-not-split": variant(LAB, pod_ips=_pod_ips("pod_ips = pod_ips[0].split()", "pod_ips = pod_ips")),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -191,3 +207,25 @@ def test_slice_with_the_first_pod_only_misses_two_addresses(graded: dict[str, Gr
     assert re.search(
         rf"your EndpointSlices list {one}; the IPs of the hello-world pods are {three}", g.messages["addresses"]
     ), g.messages["addresses"]
+
+
+def test_all_addresses_in_one_endpoint_lose_the_addresses(graded: dict[str, Graded]) -> None:
+    g = graded["all-ips-one-endpoint"]
+    assert g.scores["addresses"] == 0 and g.scores["slice-label"] == 1, g.scores
+    assert (
+        "lists several addresses in one endpoint: kube-proxy sends traffic only to the first" in g.messages["addresses"]
+    )
+
+
+def test_a_slice_labelled_for_another_service_is_named(graded: dict[str, Graded]) -> None:
+    g = graded["slice-label-typo"]
+    assert g.scores["slice-label"] == 0 and g.scores["reachable"] == 0, g.scores
+    said = g.messages["slice-label"]
+    assert "EndpointSlice hello-manual-1 belongs to Service 'hello-manuel'" in said and "not to hello-manual" in said
+
+
+def test_a_refused_endpointslice_is_named(graded: dict[str, Graded]) -> None:
+    g = graded["ips-not-split"]
+    assert g.scores["slice-label"] == 0 and g.scores["addresses"] == 0, g.scores
+    assert "there is no EndpointSlice of your own" in g.messages["slice-label"]
+    assert "kubectl refused `kubectl apply (the manifest of this cell)`" in g.messages["slice-label"]

@@ -187,8 +187,9 @@ class Cluster:
         nameserver of the node's resolv.conf; a dockerd restart that keeps the nodes running
         (live-restore) moves the embedded DNS to new ports and rewrites only Docker's own rules,
         so the copies go stale and every name outside the cluster gets SERVFAIL."""
+        script = (self.settings.cluster_dir / "node" / "repair-dns.sh").read_text()
         for node in self.node_containers():
-            runner.run(["docker", "exec", node, "sh", "-c", REPAIR_NODE_DNS], timeout=60)
+            runner.run(["docker", "exec", node, "sh", "-c", script], timeout=60)
 
     def _export_kubeconfig(self) -> None:
         self.settings.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
@@ -316,20 +317,6 @@ class Cluster:
         self._state_file.unlink(missing_ok=True)
         if self.settings.kubeconfig.is_symlink() or self.provider == "none":
             self.settings.kubeconfig.unlink(missing_ok=True)
-
-
-#: run in a node: kind's copies of Docker's DNS rules, for the gateway, made anew from Docker's
-REPAIR_NODE_DNS = r"""
-gw=$(awk '/^nameserver/ {print $2; exit}' /etc/resolv.conf)
-[ -n "$gw" ] && [ "$gw" != 127.0.0.11 ] || exit 0
-rules() { iptables -t nat -S "$1" | grep -e "$2" || true; }
-want=$(rules DOCKER_OUTPUT '-d 127.0.0.11/32' | sed "s#-d 127.0.0.11/32#-d $gw/32#";
-       rules DOCKER_POSTROUTING '--to-source :53$' | sed "s#--to-source :53#--to-source $gw:53#")
-have=$(rules DOCKER_OUTPUT "-d $gw/32"; rules DOCKER_POSTROUTING "--to-source $gw:53")
-[ "$want" != "$have" ] || exit 0
-echo "$have" | sed -n 's/^-A/-D/p' | while read -r rule; do iptables -t nat $rule || exit 1; done &&
-echo "$want" | grep '^-A' | while read -r rule; do iptables -t nat $rule || exit 1; done
-"""
 
 
 def _nodes_not_ready() -> str | None:

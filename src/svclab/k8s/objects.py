@@ -232,6 +232,7 @@ class SliceInfo:
     managed_by: str | None
     ports: tuple[tuple[str, int | None], ...]  # (name, port); "" for an unnamed port
     endpoints: tuple[EndpointInfo, ...]
+    crowded: int = 0  # how many of its endpoints list more than one address
 
     @property
     def hand_made(self) -> bool:
@@ -246,8 +247,14 @@ class SliceInfo:
     def from_api(cls, s: Any) -> SliceInfo:
         labels = s.metadata.labels or {}
         ports = tuple((p.name or "", p.port) for p in s.ports or [])
+        crowded = sum(len(e.addresses or []) > 1 for e in s.endpoints or [])
         return cls(
-            s.metadata.name, labels.get(SERVICE_NAME_LABEL), labels.get(MANAGED_BY_LABEL), ports, slice_endpoints(s)
+            s.metadata.name,
+            labels.get(SERVICE_NAME_LABEL),
+            labels.get(MANAGED_BY_LABEL),
+            ports,
+            slice_endpoints(s),
+            crowded,
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from svclab import dns, env
 from svclab.ipython import source_of
 from svclab.k8s import reads
-from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo, SliceInfo, StatefulSetInfo
+from svclab.k8s.objects import EndpointInfo, PodInfo, RolloutInfo, ServiceInfo, SliceInfo, StatefulSetInfo
 from svclab.k8s.quota import BASIC, Allowance, own_node_port
 from svclab.toolbox import run_in_probe
 
@@ -65,6 +65,10 @@ class Context:
 
     def slices(self, namespace: str | None = None) -> list[SliceInfo]:
         return reads.slices(namespace or self.namespace)
+
+    def rollouts(self, namespace: str | None = None) -> list[RolloutInfo]:
+        """The namespace's Deployments and StatefulSets."""
+        return reads.rollouts(namespace or self.namespace)
 
     def statefulset(self, name: str, namespace: str | None = None) -> StatefulSetInfo | None:
         return reads.statefulset(name, namespace or self.namespace)

@@ -9,7 +9,7 @@ from typing import Any
 
 from svclab.k8s.objects import ServiceInfo
 from svclab.labs.checks.dns import listed
-from svclab.labs.checks.reach import node_port_of, with_external_ip
+from svclab.labs.checks.reach import no_node_port, node_port_of, with_external_ip
 from svclab.labs.checks.services import service_field, with_service
 from svclab.labs.spec import CheckFn, Context, Verdict
 
@@ -23,6 +23,10 @@ def _unset(key: str) -> Verdict:
         f"no answer: the variable {key} is not set",
         f"set {key} in its task cell (the check cell passes it on), then run the check again",
     )
+
+
+#: what dig prints without +short
+_FULL_DIG = re.compile(r"<<>>\s*DiG|;;\s*(QUESTION|ANSWER|global options)")
 
 
 def words(given: Any) -> list[str]:
@@ -56,6 +60,10 @@ def answer_equals(
                 False,
                 f"{key} is empty: the command that set it printed nothing",
                 f"run that command on its own and look at what it prints; {hint}",
+            )
+        if isinstance(given, list) and _FULL_DIG.search(" ".join(map(str, given))):
+            return Verdict(
+                False, f"{key} holds dig's whole report, not the address", "add +short: keep only what it prints"
             )
         if str(given).strip() != str(expected):
             return Verdict(False, f"{key} is {given!r}, which is not {what}", hint)
@@ -94,7 +102,9 @@ def answer_choice(key: str, correct: str, letters: str, hint: str) -> CheckFn:
                 f"no answer: the variable {key} is not set",
                 f'set {key} to the letter of your answer, e.g. {key} = "{letters[0]}"',
             )
-        letter = str(given).strip().strip("()").lower()
+        text = str(given).strip().lower()
+        leading = re.match(r"\(?([a-z])\)?(?:[\s.:)]|$)", text)  # "b", "(b)", "b) because …"
+        letter = leading[1] if leading else text
         if letter not in letters or len(letter) != 1:
             return Verdict(False, f"{key} is {given!r}; answer with one of the letters {', '.join(letters)}")
         if letter != correct:
@@ -104,16 +114,28 @@ def answer_choice(key: str, correct: str, letters: str, hint: str) -> CheckFn:
     return check
 
 
-def answer_dns_name(key: str, expected_of: Callable[[Context], str | None], what: str, hint: str) -> CheckFn:
-    """A DNS name the student looked up; a trailing dot and letter case do not matter."""
+def answer_dns_name(
+    key: str,
+    expected_of: Callable[[Context], str | None],
+    what: str,
+    hint: str,
+    looked_up: Callable[[Context], str] | None = None,
+) -> CheckFn:
+    """A DNS name the student looked up; a trailing dot and letter case do not matter. With
+    ``looked_up`` (the name to ask for), an empty answer from a malformed name says which part
+    is missing."""
 
     def check(ctx: Context) -> Verdict:
         given = ctx.answers.get(key)
         if given is None:
             return _unset(key)
         found = words(given)
+        if not found and looked_up and (wrong := _misnamed(ctx, key, looked_up(ctx))):
+            return wrong
         if not found:
             return Verdict(False, f"{key} is empty: the command that set it printed nothing", hint)
+        if _FULL_DIG.search(" ".join(found)):
+            return Verdict(False, f"{key} holds dig's whole report, not a name", "add +short: keep only what it prints")
         expected = expected_of(ctx)
         if expected is None or found[0].rstrip(".").lower() != expected.rstrip(".").lower():
             return Verdict(False, f"{key} is {found[0]!r}, which is not {what}", hint)
@@ -168,11 +190,7 @@ def node_port_answer(name: str, key: str = "node_port", port: int = 80) -> Check
 
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         if node_port_of(svc, port) is None:
-            return Verdict(
-                False,
-                f"port {port} of Service {name} has no node port (type {svc.type})",
-                "LoadBalancer and NodePort Services get one: set type: LoadBalancer",
-            )
+            return no_node_port(svc, port, wanted="LoadBalancer")
         return answer(ctx)
 
     return with_service(name, judge)

@@ -116,14 +116,16 @@ def srv_records(service: str, port_name: str, port: int, timeout: float = DNS_TI
                 return Verdict(
                     False,
                     f"{shown(name)} has no SRV record; expected one per ready pod ({ready}), on port {port}",
-                    f"SRV records exist only for named ports: name the Service's port {port_name}",
+                    _no_srv_hint(ctx, service, port_name, ready),
                 )
             if len(srv) != ready or any(s.port != port for s in srv):
                 return Verdict(
                     False,
                     f"{shown(name)} has {len(srv)} SRV record{'s' if len(srv) != 1 else ''} "
                     f"({targets}); expected one per ready pod ({ready}), on port {port}",
-                    "a headless Service (clusterIP: None) has one SRV record per pod; "
+                    f"the records' port is the pods' port: the pods listen on {port}"
+                    if len(srv) == ready
+                    else "a headless Service (clusterIP: None) has one SRV record per pod; "
                     "a ClusterIP Service has one, for itself",
                 )
             pods = ", ".join(sorted(s.target.split(".")[0] for s in srv))
@@ -132,6 +134,22 @@ def srv_records(service: str, port_name: str, port: int, timeout: float = DNS_TI
         return settle(probe, timeout, every=2)
 
     return check
+
+
+def _no_srv_hint(ctx: Context, service: str, port_name: str, ready: int) -> str:
+    """Why a Service has no SRV record for ``port_name``: the port's name, its protocol, or no
+    ready endpoint behind it."""
+    svc = ctx.service(service)
+    named = next((p for p in svc.ports if p.name == port_name), None) if svc else None
+    if named is None:
+        return f"SRV records exist only for named ports: name the Service's port {port_name}"
+    if named.protocol != "TCP":
+        return (
+            f"port {port_name} uses {named.protocol}: its records are _{port_name}._{named.protocol.lower()}, not _tcp"
+        )
+    if not ready:
+        return "the port has no ready endpoint: check that targetPort names or numbers a port the pods declare"
+    return "kubectl get endpointslices -l kubernetes.io/service-name=" + service
 
 
 def resolves_via_cname(service: str, target_service: str, timeout: float = DNS_TIMEOUT) -> CheckFn:

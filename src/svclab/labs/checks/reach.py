@@ -5,6 +5,7 @@ from this machine over a node port (kind publishes the course's node ports on
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from svclab import http
 from svclab.constants import TOOLBOX_POD
@@ -105,6 +106,29 @@ def node_port_of(svc: ServiceInfo, port: int) -> int | None:
     return match.node_port if match else None
 
 
+def no_node_port(svc: ServiceInfo, port: int, wanted: str = "NodePort") -> Verdict:
+    """Why port ``port`` of ``svc`` has no node port: its type, a port under another number,
+    or a LoadBalancer that asks for none."""
+    if svc.type not in ("NodePort", "LoadBalancer"):
+        return Verdict(
+            False,
+            f"Service {svc.name} has type {svc.type}, so no node opens a port for it",
+            f"only NodePort and LoadBalancer Services get a node port: set type: {wanted}",
+        )
+    if svc.port(port) is None:
+        ports = ", ".join(f"{p.port} (node port {p.node_port})" if p.node_port else str(p.port) for p in svc.ports)
+        return Verdict(
+            False,
+            f"Service {svc.name} has no port {port} (its ports: {ports or 'none'}), so no node port leads to it",
+            f"the Service's port is the one clients use ({port}); targetPort is the pods' port (8080)",
+        )
+    return Verdict(
+        False,
+        f"port {port} of Service {svc.name} has no node port: the Service says allocateLoadBalancerNodePorts: false",
+        "leave allocateLoadBalancerNodePorts out (it defaults to true)",
+    )
+
+
 def reachable_on_node_port(name: str, port: int = 80, timeout: float = 30) -> CheckFn:
     """This machine gets an answer at http://127.0.0.1:<the Service's nodePort>/; fails at
     once when the Service has no node port."""
@@ -112,11 +136,8 @@ def reachable_on_node_port(name: str, port: int = 80, timeout: float = 30) -> Ch
 
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         if node_port_of(svc, port) is None:
-            return Verdict(
-                False,
-                f"Service {name} has type {svc.type}, so no node opens a port for it and nothing answers on 127.0.0.1",
-                "only NodePort (and LoadBalancer) Services get a node port: set type: NodePort",
-            )
+            why = no_node_port(svc, port)
+            return replace(why, message=f"{why.message} and nothing answers on 127.0.0.1")
         return from_host(ctx)
 
     return with_service(name, judge)
@@ -130,9 +151,7 @@ def node_port_on_every_node(name: str, port: int = 80, expect: str = "Hello, wor
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         node_port = node_port_of(svc, port)
         if node_port is None:
-            return Verdict(
-                False, f"Service {name} has type {svc.type}, so no node opens a port for it", "set type: NodePort"
-            )
+            return no_node_port(svc, port)
         nodes = {p.host_ip: p.node or "?" for p in ctx.pods() if p.host_ip}
         script = "; ".join(
             f"if curl -s -m 3 http://{ip}:{node_port}/ | grep -q '{expect}'; "

@@ -4,6 +4,7 @@ headless, without selector, ExternalName."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from svclab.k8s.objects import ServiceInfo
@@ -183,6 +184,28 @@ def endpoints_ready(name: str, count: int, timeout: float = 30) -> CheckFn:
     return with_service(name, judge)
 
 
+def selects_kept_pods(name: str, fn: CheckFn) -> CheckFn:
+    """``fn``, unless Service ``name`` selects pods that no Deployment or StatefulSet keeps:
+    pods relabelled to fit a wrong selector leave their Deployment, which starts new ones, and
+    serve only until they die."""
+
+    def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
+        rollouts = ctx.rollouts()
+        selected = ctx.pods(svc.selector) if svc.selector else []
+        strays = [p.name for p in selected if not any(r.selector.items() <= p.labels.items() for r in rollouts)]
+        if rollouts and strays:
+            shown = ", ".join(f"{k}: {v}" for k, v in svc.selector.items())
+            return Verdict(
+                False,
+                f"the selector of Service {name} ({shown}) matches {len(strays)} pod(s) that no Deployment keeps "
+                f"({', '.join(strays[:3])}): relabelled pods leave their Deployment, which starts new ones",
+                f"fix the Service's selector, not the pods' labels: kubectl patch service {name} …",
+            )
+        return fn(ctx)
+
+    return with_service(name, judge)
+
+
 def service_headless(name: str) -> CheckFn:
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         if not svc.headless:
@@ -249,6 +272,13 @@ def repaired(name: str, fn: CheckFn) -> CheckFn:
                 f"run the set-up cell again to get the broken {name} back, then change it with "
                 f"kubectl patch (deleting it is not needed)",
             )
-        return fn(ctx)
+        verdict = fn(ctx)
+        if verdict.passed or not ctx.refused:
+            return verdict
+        return replace(  # the likeliest why: the repair itself was refused
+            verdict,
+            message=f"{verdict.message} – and kubectl refused {ctx.refused[-1]}",
+            hint="fix what kubectl named and run that cell again",
+        )
 
     return check

@@ -122,10 +122,23 @@ def own_slices(ctx: Context, service: str) -> list[SliceInfo]:
 
 
 def _no_slice(ctx: Context, service: str) -> Verdict:
+    """No hand-made EndpointSlice for ``service``: say what there is instead, or what was refused."""
+    label = "kubernetes.io/service-name"
+    elsewhere = [s for s in ctx.slices() if s.hand_made and s.service not in (service, None)]
+    if elsewhere:
+        s = elsewhere[0]
+        return Verdict(
+            False,
+            f"EndpointSlice {s.name} belongs to Service {s.service!r} (its label {label}), not to {service}",
+            f"label it {label}: {service}",
+        )
+    why = f" – and kubectl refused {ctx.refused[-1]}" if ctx.refused else ""
     return Verdict(
         False,
-        f"there is no EndpointSlice of your own in namespace {ctx.namespace}",
-        f"write one (apiVersion: discovery.k8s.io/v1, kind: EndpointSlice) for Service {service}",
+        f"there is no EndpointSlice of your own in namespace {ctx.namespace}{why}",
+        "fix what kubectl named and run that cell again"
+        if why
+        else f"write one (apiVersion: discovery.k8s.io/v1, kind: EndpointSlice) for Service {service}",
     )
 
 
@@ -155,6 +168,13 @@ def slice_addresses(service: str, expect: Callable[[Context], set[str]], what: s
             return _no_slice(ctx, service)
         found = {a for s in slices for a in s.addresses}
         expected = expect(ctx)
+        if crowded := next((s for s in slices if s.crowded), None):
+            return Verdict(
+                False,
+                f"EndpointSlice {crowded.name} lists several addresses in one endpoint: kube-proxy "
+                "sends traffic only to the first address of each endpoint, so the other pods get none",
+                "give each pod an endpoint of its own: one '- addresses: [<ip>]' line per pod IP",
+            )
         if found != expected:
             return Verdict(False, f"your EndpointSlices list {listed(found)}; {what} are {listed(expected)}", hint)
         return Verdict(True, f"your EndpointSlices list {what}: {listed(found)}")

@@ -2,7 +2,7 @@
 
 from svclab.labs.checks.base import with_hint
 from svclab.labs.checks.reach import reachable_in_cluster
-from svclab.labs.checks.services import endpoints_ready, repaired, service_port
+from svclab.labs.checks.services import endpoints_ready, repaired, selects_kept_pods, service_port
 from svclab.labs.defs.objects import STANDARD, broken_web
 from svclab.labs.spec import CheckSpec, LabSpec
 
@@ -18,7 +18,10 @@ LAB = LabSpec(
     repair=(broken_web,),
     checks=(
         CheckSpec(
-            "selector", 2, "Service web selects the 3 hello-world pods", repaired("web", endpoints_ready("web", 3))
+            "selector",
+            2,
+            "Service web selects the 3 hello-world pods",
+            repaired("web", selects_kept_pods("web", endpoints_ready("web", 3))),
         ),
         CheckSpec(
             "target-port",

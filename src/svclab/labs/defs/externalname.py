@@ -54,6 +54,7 @@ LAB = LabSpec(
                 service_field("backend", lambda svc: svc.external_name),
                 "the CNAME that DNS gives for backend",
                 f"run dig +short CNAME <name> in pod {TOOLBOX_POD} and keep what it prints",
+                looked_up=fqdn("backend"),
             ),
         ),
         CheckSpec(
