@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,13 @@ def with_mistake(lab: str, folder: Path) -> Path:
     path = folder / f"{lab}-mistake.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU time this machine has spent busy since boot (every core; /proc/stat's first line)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_grading(
@@ -83,11 +91,14 @@ def bench_grading(
         mistake = course.root / "submitted" / "mistake" / lab / f"{lab}.ipynb"  # filed above
         for i, student in enumerate(students):
             course.submit(student, lab, mistake if i % 2 else settings().labs_dir / lab / f"{lab}.ipynb")
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _busy_cpu_seconds()
         course.autograde(lab, students, parallel=parallel)
         figures[f"autograde a class of {class_size} mixed {lab} submissions, {parallel} at once (s)"] = (
             time.monotonic() - started
         )
+        figures["CPU time per submission of that class, whole machine (cluster included) (s)"] = (
+            _busy_cpu_seconds() - cpu
+        ) / class_size
     table = Table("figure", "value", box=None)
     for name, value in figures.items():
         table.add_row(name, f"{value:.1f}" if name.endswith("(s)") else f"{value:.2f}")
