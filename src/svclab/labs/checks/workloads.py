@@ -65,10 +65,14 @@ def statefulset_ready(name: str, replicas: int, timeout: float = 90) -> CheckFn:
             sts = ctx.statefulset(name)
             ready = sts.ready_replicas if sts else 0
             if ready != replicas:
+                waiting = next((p for p in (ctx.pods(sts.selector) if sts else []) if p.waiting), None)
+                why = f" – pod {waiting.name} is waiting: {waiting.waiting}" if waiting else ""
                 return Verdict(
                     False,
-                    f"StatefulSet {name} has {ready} ready pods; expected {replicas}",
-                    f"kubectl describe statefulset {name} and kubectl get pods say what is wrong",
+                    f"StatefulSet {name} has {ready} ready pods; expected {replicas}{why}",
+                    f"kubectl describe pod {waiting.name} says why (the image's name? its ports?)"
+                    if waiting
+                    else f"kubectl describe statefulset {name} and kubectl get pods say what is wrong",
                 )
             return Verdict(True, f"StatefulSet {name} has {replicas} ready pods")
 
