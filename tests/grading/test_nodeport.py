@@ -72,6 +72,25 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "swapped-ports": variant(
                 LAB, expose="!kubectl create service nodeport hello-world --tcp=8080:80 --node-port={lab.node_port}"
             ),
+            # only nodes with a pod answer: 127.0.0.1 reaches the control-plane node, which has none
+            "local-traffic": variant(
+                LAB,
+                expose="""lab.apply(f\"\"\"
+apiVersion: v1
+kind: Service
+metadata:
+  name: hello-world
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector:
+    run: hello-world
+  ports:
+    - port: 80
+      targetPort: 8080
+      nodePort: {lab.node_port}
+\"\"\")""",
+            ),
         },
         tmp_path_factory.mktemp("submissions"),
     )
@@ -210,3 +229,9 @@ def test_swapped_ports_say_which_port_has_the_node_port(graded: dict[str, Graded
     said = g.messages["reachable"]
     assert "Service hello-world has no port 80 (its ports: 8080 (node port 300" in said, said
     assert "so no node port leads to it" in said and "set type" not in said
+
+
+def test_local_traffic_policy_is_named_where_this_machine_gets_no_answer(graded: dict[str, Graded]) -> None:
+    g = graded["local-traffic"]
+    assert g.scores["reachable"] == 0 and g.scores["exists"] == 1 and g.scores["type"] == 1, g.scores
+    assert "has externalTrafficPolicy: Local, so only nodes that run one of its pods answer" in g.messages["reachable"]

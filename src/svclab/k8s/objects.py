@@ -46,6 +46,7 @@ class ServiceInfo:
     external_name: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     created: str = ""  # creation time, ISO 8601
+    local_traffic: bool = False  # externalTrafficPolicy: Local – only nodes with a pod answer
 
     @property
     def headless(self) -> bool:
@@ -99,6 +100,7 @@ class ServiceInfo:
             external_name=svc.spec.external_name,
             labels=dict(svc.metadata.labels or {}),
             created=created.isoformat() if created else "",
+            local_traffic=svc.spec.external_traffic_policy == "Local",
         )
 
 

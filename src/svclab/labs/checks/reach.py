@@ -138,7 +138,15 @@ def reachable_on_node_port(name: str, port: int = 80, timeout: float = 30) -> Ch
         if node_port_of(svc, port) is None:
             why = no_node_port(svc, port)
             return replace(why, message=f"{why.message} and nothing answers on 127.0.0.1")
-        return from_host(ctx)
+        verdict = from_host(ctx)
+        if verdict.passed or not svc.local_traffic:
+            return verdict
+        return replace(
+            verdict,
+            message=f"{verdict.message}: Service {name} has externalTrafficPolicy: Local, so only nodes that "
+            "run one of its pods answer on the node port, and 127.0.0.1 is the control-plane node, which runs none",
+            hint="leave externalTrafficPolicy out (Cluster, the default, answers on every node)",
+        )
 
     return with_service(name, judge)
 
