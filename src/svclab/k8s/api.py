@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,16 +55,33 @@ class Kube:
             exec_api = config.new_client_from_config(config_file=str(path))
         except Exception as exc:  # noqa: BLE001 – any kubeconfig problem
             raise ClusterError(f"cannot read kubeconfig {path}: {exc}", hint="recreate it with `svclab up`") from None
+        self._api, self._client = api, client
         self.core = client.CoreV1Api(api)
         self.apps = client.AppsV1Api(api)
         self.discovery = client.DiscoveryV1Api(api)
-        self.custom = client.CustomObjectsApi(api)
-        self.networking = client.NetworkingV1Api(api)
-        self.rbac = client.RbacAuthorizationV1Api(api)
-        self.authentication = client.AuthenticationV1Api(api)
-        self.admission = client.AdmissionregistrationV1Api(api)
         self._exec_core = client.CoreV1Api(exec_api)
         self._exec_lock = threading.Lock()
+
+    # the API groups a lab kernel seldom needs are built on first use (each costs import time)
+    @cached_property
+    def custom(self) -> Any:
+        return self._client.CustomObjectsApi(self._api)
+
+    @cached_property
+    def networking(self) -> Any:
+        return self._client.NetworkingV1Api(self._api)
+
+    @cached_property
+    def rbac(self) -> Any:
+        return self._client.RbacAuthorizationV1Api(self._api)
+
+    @cached_property
+    def authentication(self) -> Any:
+        return self._client.AuthenticationV1Api(self._api)
+
+    @cached_property
+    def admission(self) -> Any:
+        return self._client.AdmissionregistrationV1Api(self._api)
 
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` with a timeout; API errors become svclab errors
