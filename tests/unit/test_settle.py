@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from svclab.constants import SLICE_CONTROLLER
+from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo, SliceInfo
 from svclab.labs import settle
 
 
@@ -43,3 +45,25 @@ def test_an_unfit_cluster_ends_the_wait_and_the_deadline_bounds_it(
     clock[0] = 0
     settle.Settler(["ns1"], timeout=30).settle()
     assert 30 < clock[0] < 31
+
+
+def _endpoint(address: str) -> EndpointInfo:
+    return EndpointInfo(address, 8080, None, True, True, False, None, None)
+
+
+def test_a_hand_made_slice_beside_a_selector_does_not_keep_the_namespace_moving(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Service with a selector that matches no pod, and a slice of the student's listing the
+    pods: the controller's (empty) slice is in step with the pods, so the namespace is settled."""
+    service = ServiceInfo("hello-manual", "ns1", "ClusterIP", "10.96.0.9", selector={"app": "hello-manual"})
+    pods = [PodInfo("hello-1", "10.244.1.5", "worker", "Running", True, labels={"run": "hello-world"})]
+    mine = SliceInfo("hello-manual-1", "hello-manual", None, (("", 8080),), (_endpoint("10.244.1.5"),))
+    controllers = SliceInfo("hello-manual-x", "hello-manual", SLICE_CONTROLLER, (), ())
+    monkeypatch.setattr(settle.reads, "pods", lambda ns: pods)
+    monkeypatch.setattr(settle.reads, "services", lambda ns: [service])
+    monkeypatch.setattr(settle.reads, "slices", lambda ns: [mine, controllers])
+    monkeypatch.setattr(settle.reads, "rollouts", lambda ns: [])
+    monkeypatch.setattr(settle, "_rules_pending", lambda ns, snap: [])
+    monkeypatch.setattr(settle, "_dns_pending", lambda ns, snap: [])
+    assert settle.moving("ns1")[0] == []

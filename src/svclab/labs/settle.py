@@ -55,9 +55,10 @@ def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], 
         if not r.done and not any(p.stuck for p in pods if r.selector.items() <= p.labels.items()):
             pending.append(f"{r.kind} {r.name} is rolling out ({r.ready}/{r.want} ready)")
     for svc in services:
-        if svc.selector and svc.type != "ExternalName":
+        if svc.selector and svc.type != "ExternalName":  # the controller's slices follow the pods
             serving = {p.ip for p in pods if p.serving and svc.selector.items() <= p.labels.items()}
-            listed = {e.address for e in endpoints[svc.name] if e.ready}
+            own = [sl for sl in slices if sl.service == svc.name and not sl.hand_made]
+            listed = {e.address for sl in own for e in sl.endpoints if e.ready}
             if serving != listed:
                 pending.append(f"the endpoints of Service {svc.name} are catching up with its pods")
         if svc.type == "LoadBalancer" and not svc.external_ip and reads.load_balancer_pools():
@@ -70,8 +71,8 @@ def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], 
 def _rules_pending(namespace: str, snap: Snapshot) -> list[str]:
     """kube-proxy's rules on every node match each Service's ready endpoints (read through
     svclab-nodeview; a cluster without it is not judged on this)."""
-    wanted = {
-        s.name: (s.cluster_ip, sum(e.ready for e in snap.endpoints[s.name]))
+    wanted = {  # kube-proxy writes one chain per distinct ready address:port
+        s.name: (s.cluster_ip, len({(e.address, e.port) for e in snap.endpoints[s.name] if e.ready}))
         for s in snap.services
         if s.cluster_ip and not s.headless and s.type != "ExternalName"
     }
