@@ -232,3 +232,16 @@ def test_an_empty_dns_answer_names_the_part_missing_from_the_name() -> None:
     )
     ctx.source_of = lambda key: None  # type: ignore[method-assign]
     assert check(ctx).message.startswith("fqdn_ip is empty: the command that set it printed nothing")
+
+
+def test_dig_record_types_and_full_reports_are_told_apart_from_names() -> None:
+    check = LABS["externalname"].check("cname-answer").fn
+    ctx = FakeContext({"backend": svc("backend", type="ExternalName")}, answers={"cname_target": []})
+    short = "cname_target = !kubectl exec toolbox -- dig +short CNAME backend"
+    ctx.source_of = lambda key: short  # type: ignore[method-assign]
+    assert check(ctx).message.startswith("cname_target is empty: dig looked up backend, which has no 'ns1', 'svc'")
+    full = "cname_target = !kubectl exec toolbox -- dig +short CNAME backend.{lab.namespace}.svc.cluster.local"
+    ctx.source_of = lambda key: full  # type: ignore[method-assign]
+    assert check(ctx).message.startswith("cname_target is empty: the command that set it printed nothing")
+    ctx.answers["cname_target"] = ["", "; <<>> DiG 9.18 <<>> CNAME backend", ";; global options: +cmd"]
+    assert check(ctx).message == "cname_target holds dig's whole report, not a name"

@@ -25,6 +25,8 @@ def _unset(key: str) -> Verdict:
     )
 
 
+#: record types dig takes beside the name (`dig +short CNAME backend…`)
+_TYPES = {"A", "AAAA", "CNAME", "SRV", "TXT", "PTR", "NS", "MX", "SOA", "ANY"}
 #: what dig prints without +short
 _FULL_DIG = re.compile(r"<<>>\s*DiG|;;\s*(QUESTION|ANSWER|global options)")
 
@@ -75,10 +77,11 @@ def answer_equals(
 def _misnamed(ctx: Context, key: str, name: str) -> Verdict | None:
     """The name the student's dig asked for, when it lacks parts of ``name``."""
     source = (ctx.source_of(key) or "").replace("{lab.namespace}", ctx.namespace)
-    asked = re.search(r"\bdig\b(?:\s+[+@-]\S*)*\s+([A-Za-z0-9_.{}$-]+)", source)
-    if not asked:
+    after = re.search(r"\bdig\b(.*)", source)
+    names = [w for w in (after[1].split() if after else []) if not w.startswith(("+", "@", "-")) and w not in _TYPES]
+    if not names or not re.fullmatch(r"[A-Za-z0-9_.{}$-]+", names[0].strip("'\"")):
         return None
-    typed = asked[1].rstrip(".")
+    typed = names[0].strip("'\"").rstrip(".")
     wanted = name.rstrip(".").split(".")
     missing = [part for part in wanted if part not in typed.split(".")]
     if not missing or typed == name.rstrip("."):
