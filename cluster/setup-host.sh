@@ -3,6 +3,9 @@
 #   Debian packages (docker.io, mmdebstrap), the Python venv with svclab, a Go toolchain,
 #   the svclab-runc runtime wrapper where the kernel withholds capabilities,
 #   and a running Docker engine.
+# From a checkout (`make setup`) it makes the repository's .venv; from svclab's package data
+# (installed from a wheel) it uses the Python of that installation: SVCLAB_PYTHON, which
+# `svclab doctor` prints in the command to run.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 log() { echo "[setup] $*"; }
@@ -26,12 +29,18 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- Python -------------------------------------------------------------------
-if [ ! -x "$repo/.venv/bin/svclab" ] || [ "$repo/pyproject.toml" -nt "$repo/.venv/.installed" ]; then
-  log "installing svclab into $repo/.venv"
-  python3 -m venv "$repo/.venv"
-  "$repo/.venv/bin/pip" install -q --upgrade pip
-  "$repo/.venv/bin/pip" install -q -e "$repo[lab,test]"
-  touch "$repo/.venv/.installed"
+if [ ! -f "$repo/pyproject.toml" ]; then  # package data: never make a venv inside site-packages
+  python=${SVCLAB_PYTHON:?set SVCLAB_PYTHON to the python of the venv svclab is installed in}
+  "$python" -c 'import svclab' || { echo "$python has no svclab" >&2; exit 1; }
+else
+  python="$repo/.venv/bin/python"
+  if [ ! -x "$repo/.venv/bin/svclab" ] || [ "$repo/pyproject.toml" -nt "$repo/.venv/.installed" ]; then
+    log "installing svclab into $repo/.venv"
+    python3 -m venv "$repo/.venv"
+    "$repo/.venv/bin/pip" install -q --upgrade pip
+    "$repo/.venv/bin/pip" install -q -e "$repo[lab,test]"
+    touch "$repo/.venv/.installed"
+  fi
 fi
 
 # --- Go -----------------------------------------------------------------------------
@@ -42,7 +51,7 @@ as_user=()
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
   as_user=(runuser -u "$SUDO_USER" -- env HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)")
 fi
-go=$("${as_user[@]}" "$repo/.venv/bin/python" -m svclab.cluster.gotoolchain)
+go=$("${as_user[@]}" "$python" -m svclab.cluster.gotoolchain)
 log "go: $go ($("$go" env GOVERSION))"
 
 # --- Docker engine --------------------------------------------------------------

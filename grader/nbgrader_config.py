@@ -1,6 +1,7 @@
 """nbgrader course root for the svclab labs.
 
-Lab sources live in the repository's labs/<lab>/<lab>.ipynb; the student versions, submissions,
+Lab sources live in svclab's labs/<lab>/<lab>.ipynb (a checkout's, or the package data of an
+installed wheel: svclab.settings.data_root); the student versions, submissions,
 autograded copies, feedback and the gradebook live here. Autograde replays each
 submission in a fresh namespace that only that submission's kubeconfig may touch
 (svclab.grading.preprocessors)."""

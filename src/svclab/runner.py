@@ -9,15 +9,23 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from svclab.errors import CommandFailed, ToolMissing
+from svclab.settings import settings
 
+#: ``{setup}`` is how this installation prepares the host (Settings.setup_hint)
 INSTALL_HINTS = {
-    "docker": "run `make setup` (installs Debian's docker.io and starts dockerd)",
-    "dockerd": "run `make setup` (installs Debian's docker.io and starts dockerd)",
+    "docker": "{setup} (installs Debian's docker.io and starts dockerd)",
+    "dockerd": "{setup} (installs Debian's docker.io and starts dockerd)",
     "mmdebstrap": "apt-get install mmdebstrap",
-    "go": "run `make setup`: it installs the Go the build needs into svclab's cache (or uses PATH's, if new enough)",
+    "go": "{setup}: it installs the Go the build needs into svclab's cache (or uses PATH's, if new enough)",
     "kind": "run `svclab up`: it builds kind from the pinned Go module",
     "kubectl": "run `svclab up`: it builds kubectl from the pinned Kubernetes module",
 }
+
+
+def install_hint(tool: str) -> str | None:
+    """How to get ``tool``, for this installation (a checkout or a wheel)."""
+    hint = INSTALL_HINTS.get(tool)
+    return hint.format(setup=settings().setup_hint()) if hint else None
 
 
 def which(tool: str, extra_path: Sequence[Path] = ()) -> str | None:
@@ -57,7 +65,7 @@ def run(
             cwd=cwd,
         )
     except FileNotFoundError:
-        raise ToolMissing(f"{argv[0]} is not installed", INSTALL_HINTS.get(Path(argv[0]).name)) from None
+        raise ToolMissing(f"{argv[0]} is not installed", install_hint(Path(argv[0]).name)) from None
     except subprocess.TimeoutExpired as exc:
         raise CommandFailed(argv, -1, f"timed out after {timeout:.0f}s\n{_text(exc.stderr)}") from None
     if check and proc.returncode != 0:
@@ -88,7 +96,7 @@ def stream(
             cwd=cwd,
         )
     except FileNotFoundError:
-        raise ToolMissing(f"{argv[0]} is not installed", INSTALL_HINTS.get(Path(argv[0]).name)) from None
+        raise ToolMissing(f"{argv[0]} is not installed", install_hint(Path(argv[0]).name)) from None
     assert proc.stdout is not None
     with log.open("a") as sink:
         for line in proc.stdout:

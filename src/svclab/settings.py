@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,25 @@ def port_span(ports: range) -> str:
     return f"{ports.start}-{ports.stop - 1}"
 
 
+#: a checkout this module runs from (an editable install, or PYTHONPATH=src): its own folders
+CHECKOUT = Path(__file__).resolve().parents[2]
+#: the copy of those folders a wheel installs beside the package (pyproject.toml, `sources`)
+PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
+
+
+def data_root() -> Path:
+    """The one place svclab's data is found: the folder holding cluster/ (build recipes, Go
+    wrapper modules, node files, manifests, versions.env), labs/, course/ and
+    grader/nbgrader_config.py. ``SVCLAB_CLUSTER_DIR``'s parent when that is set; else the
+    checkout this module runs from, so an editable install reads (and a change to) the
+    repository's own files; else the package data of an installed wheel."""
+    if chosen := os.environ.get("SVCLAB_CLUSTER_DIR"):
+        return Path(chosen).parent
+    if (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "cluster/versions.env").is_file():
+        return CHECKOUT
+    return PACKAGE_DATA
+
+
 def _home_dir(env: str, xdg: str, default: str) -> Path:
     if value := os.environ.get(env):
         return Path(value)
@@ -40,11 +60,10 @@ def _home_dir(env: str, xdg: str, default: str) -> Path:
 class Settings:
     """Paths and versions, resolved once from the environment."""
 
-    #: the repository's cluster/ folder (recipes, wrapper modules, manifests)
+    #: cluster/ (recipes, wrapper modules, manifests) of the data root (see data_root); read only:
+    #: what svclab builds or writes goes to cache_dir, config_dir and the workspace
     cluster_dir: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("SVCLAB_CLUSTER_DIR") or Path(__file__).resolve().parents[2] / "cluster"
-        )
+        default_factory=lambda: Path(os.environ.get("SVCLAB_CLUSTER_DIR") or data_root() / "cluster")
     )
     #: build outputs and logs, keyed by pinned versions; safe to delete
     cache_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CACHE", "XDG_CACHE_HOME", ".cache"))
@@ -52,18 +71,50 @@ class Settings:
     config_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CONFIG", "XDG_CONFIG_HOME", ".config"))
 
     @property
-    def repo_dir(self) -> Path:
+    def data_dir(self) -> Path:
+        """The data root: a checkout, or an installed wheel's package data (see data_root)."""
         return self.cluster_dir.parent
+
+    @property
+    def installed(self) -> bool:
+        """Whether the data is a wheel's package data (read only, inside site-packages), not a checkout."""
+        return not (self.data_dir / "pyproject.toml").is_file()
 
     @property
     def labs_dir(self) -> Path:
         """nbgrader source notebooks, one folder per lab."""
-        return self.repo_dir / "labs"
+        return self.data_dir / "labs"
+
+    @property
+    def course_dir(self) -> Path:
+        """The course notebooks (lectures and demos) as shipped."""
+        return self.data_dir / "course"
+
+    @property
+    def nbgrader_config(self) -> Path:
+        """svclab's nbgrader_config.py, which every course root holds a copy of."""
+        return self.data_dir / "grader" / "nbgrader_config.py"
 
     @property
     def workspace_dir(self) -> Path:
         """Where `svclab lab` opens a student's workspace (course + student versions of the labs)."""
         return Path(os.environ.get("SVCLAB_WORKSPACE") or Path.home() / "svclab")
+
+    @property
+    def course_root(self) -> Path:
+        """The nbgrader course root `svclab grade` uses without --course: ``SVCLAB_COURSE``; else a
+        checkout's grader/ (as always); else, installed from a wheel, grader/ in the user's
+        workspace folder (~/svclab/grader) – never the package data in site-packages."""
+        if chosen := os.environ.get("SVCLAB_COURSE"):
+            return Path(chosen)
+        return self.workspace_dir / "grader" if self.installed else self.data_dir / "grader"
+
+    def setup_hint(self) -> str:
+        """How to prepare this host (Docker, mmdebstrap, Go, svclab-runc): the Makefile of a
+        checkout, or the packaged script run with the Python that has svclab."""
+        if not self.installed:
+            return "run `make setup`"
+        return f"run `sudo SVCLAB_PYTHON={sys.executable} bash {self.cluster_dir / 'setup-host.sh'}`"
 
     @property
     def state_file(self) -> Path:

@@ -72,8 +72,8 @@ def update(root: Path | None = None) -> Update:
     state_file = root / _STATE
     shipped: dict[str, str] = json.loads(state_file.read_text()) if state_file.exists() else {}
     files = {
-        f"course/{p.relative_to(s.repo_dir / 'course')}": p
-        for p in sorted((s.repo_dir / "course").rglob("*.ipynb"))
+        f"course/{p.relative_to(s.course_dir)}": p
+        for p in sorted(s.course_dir.rglob("*.ipynb"))
         if ".ipynb_checkpoints" not in p.parts
     }
     files |= {f"labs/{lab}/{lab}.ipynb": p for lab, p in student_labs().items()}

@@ -23,9 +23,9 @@ from svclab.settings import settings
 
 from .run import GUARD, client, problems_in, student_env
 
-COURSE = settings().repo_dir / "course"
+COURSE = settings().course_dir
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "demos").glob("*.ipynb"))
-ARTIFACTS = settings().repo_dir / "test-artifacts" / "course"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "course"
 
 
 def _label(path: Path) -> str:

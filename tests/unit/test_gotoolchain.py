@@ -248,7 +248,7 @@ def test_doctor_says_which_go_and_why_an_old_one_doesnt_count(tmp_path: Path, mo
     check = go_check(s)
     assert not check.ok
     assert f"{old}/go (go1.22.3, from PATH) is older than 1.24.0" in check.detail
-    assert "`make setup` installs Go 1.24.x into svclab's cache" in check.detail
+    assert "the set-up installs Go 1.24.x into svclab's cache" in check.detail
     own = s.cache_dir / "go/go1.24.7/bin/go"
     own.parent.mkdir(parents=True)
     own.write_text("")

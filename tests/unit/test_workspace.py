@@ -25,7 +25,7 @@ def _solution_lines() -> set[str]:
             given |= {line.strip() for line in _SOLUTION.sub("", cell.source).splitlines()}
             for body in _SOLUTION.findall(cell.source):
                 answers |= {line.strip() for line in body.splitlines() if len(line.strip()) > 12}
-    for lecture in (settings().repo_dir / "course").rglob("*.ipynb"):  # what the lectures show is no secret
+    for lecture in settings().course_dir.rglob("*.ipynb"):  # what the lectures show is no secret
         given |= {line.strip() for c in nbformat.read(lecture, as_version=4).cells for line in c.source.splitlines()}
     return answers - given
 

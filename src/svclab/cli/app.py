@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, TimeElapsedColumn
 
 from svclab.errors import SvclabError
@@ -35,9 +36,10 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SvclabError as exc:
-            console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            # escaped: a message is plain text (`pip install 'svclab[lab]'` is no markup tag)
+            console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.hint:
-                console.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+                console.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -168,15 +168,17 @@ def workspace(
 def lab(
     port: Annotated[int, typer.Option(help="Port of the JupyterLab server (on 127.0.0.1).")] = 8888,
     browser: Annotated[bool, typer.Option(help="Open a browser.")] = True,
-    instructor: Annotated[bool, typer.Option(help="Open the sources (labs with solutions, grader/).")] = False,
+    instructor: Annotated[
+        bool, typer.Option(help="Open the sources (labs with solutions, grader/): the checkout, or the installed data.")
+    ] = False,
     folder: Annotated[Path | None, typer.Option("--dir", help="The student workspace (default: ~/svclab).")] = None,
 ) -> None:
     """Start JupyterLab on the course (a student workspace, or the sources with --instructor),
     with kubectl and the cluster's kubeconfig set."""
     s = settings()
     env = {**os.environ, **s.tool_env()}
-    if instructor:
-        root = s.repo_dir
+    if instructor:  # a checkout, or an installed wheel's package data (edits there are lost on upgrade)
+        root = s.data_dir
     else:
         root = workspace(folder)
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(

@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from svclab.grading.course import Course
     from svclab.grading.outcomes import Outcome
 
-CourseRoot = Annotated[Path | None, typer.Option("--course", help="nbgrader course root (default: grader/).")]
+CourseRoot = Annotated[
+    Path | None,
+    typer.Option(
+        "--course",
+        help="nbgrader course root, set up when new or empty (default: a checkout's grader/, else ~/svclab/grader).",
+    ),
+]
 
 
 def _course(root: Path | None) -> Course:

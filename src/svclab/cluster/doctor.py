@@ -18,7 +18,6 @@ from svclab.settings import Settings, port_span
 
 MIN_FREE_MEMORY_GIB = 4
 MIN_FREE_DISK_GIB = 20
-SETUP = "run `make setup`"
 
 
 @dataclass
@@ -46,12 +45,14 @@ def cgroup_mode(root: Path = Path("/sys/fs/cgroup")) -> str:
 def run_checks(settings: Settings) -> list[Check]:
     checks: list[Check] = []
     add = checks.append
+    setup = settings.setup_hint()
+    add(data_check(settings))
 
     docker = shutil.which("docker")
-    add(Check("docker client", bool(docker), docker or "not found", SETUP))
+    add(Check("docker client", bool(docker), docker or "not found", setup))
     engine = runner.run(["docker", "info", "--format", "{{json .}}"], check=False, timeout=20) if docker else None
     engine_ok = engine is not None and engine.returncode == 0
-    add(Check("docker engine", engine_ok, "running" if engine_ok else "not answering", f"{SETUP} (starts dockerd)"))
+    add(Check("docker engine", engine_ok, "running" if engine_ok else "not answering", f"{setup} (starts dockerd)"))
     if engine is not None and engine_ok:
         info = json.loads(engine.stdout)
         default_runtime = info.get("DefaultRuntime", "")
@@ -63,11 +64,11 @@ def run_checks(settings: Settings) -> list[Check]:
             if needs_wrapper
             else "full capability set, plain runc works"
         )
-        add(Check("privileged containers", ok, detail, f"{SETUP} (registers svclab-runc as Docker's default runtime)"))
+        add(Check("privileged containers", ok, detail, f"{setup} (registers svclab-runc as Docker's default runtime)"))
     add(Check("cgroups", True, cgroup_mode()))
     add(go_check(settings))
     debstrap = shutil.which("mmdebstrap")
-    hint = runner.INSTALL_HINTS["mmdebstrap"]
+    hint = runner.install_hint("mmdebstrap") or ""
     add(Check("mmdebstrap", bool(debstrap), debstrap or "not found (builds the Debian userlands)", hint))
     for tool in ("kind", "kubectl"):
         found = runner.which(tool, [settings.bin_dir])
@@ -134,6 +135,15 @@ def run_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+def data_check(settings: Settings) -> Check:
+    """Where the build recipes, labs and course come from: a checkout, or an installed wheel."""
+    wanted = [settings.cluster_dir / "versions.env", settings.labs_dir, settings.course_dir, settings.nbgrader_config]
+    missing = [str(p) for p in wanted if not p.exists()]
+    source = "installed package data" if settings.installed else "checkout"
+    detail = f"{settings.data_dir} ({source})" + (f"; missing {', '.join(missing)}" if missing else "")
+    return Check("data", not missing, detail, "reinstall svclab, or set SVCLAB_CLUSTER_DIR to a checkout's cluster/")
+
+
 def go_check(settings: Settings) -> Check:
     """Which Go builds kind, Kubernetes and the images – or why none does."""
     need = gotoolchain.required_version(settings.cluster_dir)
@@ -142,8 +152,8 @@ def go_check(settings: Settings) -> Check:
     if usable:
         return Check("go", True, str(usable))
     too_old = "".join(f"{g} is older than {gotoolchain.version_text(need)}; " for g in gos)
-    detail = f"{too_old or 'none found; '}`make setup` installs Go {need[0]}.{need[1]}.x into svclab's cache"
-    return Check("go", False, detail, runner.INSTALL_HINTS["go"])
+    detail = f"{too_old or 'none found; '}the set-up installs Go {need[0]}.{need[1]}.x into svclab's cache"
+    return Check("go", False, detail, runner.install_hint("go") or "")
 
 
 def _published_ports(cluster: Cluster) -> list[int]:

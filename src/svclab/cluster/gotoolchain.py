@@ -231,7 +231,7 @@ def download(url: str, dest: Path, title: str) -> None:
     if size is not None and got != size:
         raise BuildError(
             f"the download of {url} stopped after {got} of {size} bytes",
-            "nothing was installed: run `make setup` again",
+            f"nothing was installed: {settings().setup_hint()} again",
         )
 
 

@@ -214,7 +214,7 @@ class ImageBuilder:
         go = gotoolchain.find_go(self.settings)
         if go is None:
             need = gotoolchain.version_text(gotoolchain.required_version(self.settings.cluster_dir))
-            raise ToolMissing(f"the build needs Go >= {need}, and none is installed", runner.INSTALL_HINTS["go"])
+            raise ToolMissing(f"the build needs Go >= {need}, and none is installed", runner.install_hint("go"))
         return go
 
     def preload_images(self) -> list[str]:

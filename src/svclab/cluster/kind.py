@@ -388,5 +388,5 @@ def ensure_engine() -> None:
     except CommandFailed as exc:
         raise ClusterError(
             f"the Docker engine is not running: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else ''}",
-            hint="run `make setup` (it installs docker.io, registers svclab-runc and starts dockerd)",
+            hint=f"{default_settings().setup_hint()} (it installs docker.io, registers svclab-runc and starts dockerd)",
         ) from None

@@ -1,7 +1,9 @@
 """The instructor's side: generate student versions, take submissions, autograde
 them (in parallel, bounded), write feedback, and summarise each check over the class.
 
-Every step is the real nbgrader, run in the course root (grader/ by default)."""
+Every step is the real nbgrader, run in the course root: the one the instructor names, else
+a checkout's grader/, else (svclab installed from a wheel) ~/svclab/grader, made on first use
+(Settings.course_root)."""
 
 from __future__ import annotations
 
@@ -51,12 +53,19 @@ class Course:
     """An nbgrader course root with svclab's configuration."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or settings().repo_dir / "grader").resolve()
+        """The course root ``root`` (default: Settings.course_root). A folder that does not exist
+        yet, or is empty, becomes one (svclab's nbgrader_config.py is copied in); any other
+        folder must already hold an nbgrader_config.py."""
+        s = settings()
+        self.root = (root or s.course_root).expanduser().resolve()
         if not (self.root / "nbgrader_config.py").is_file():
-            raise InvalidInput(
-                f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
-                "use the repository's grader/ folder or a copy of its nbgrader_config.py",
-            )
+            if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+                raise InvalidInput(
+                    f"{self.root} is not an nbgrader course root (no nbgrader_config.py)",
+                    f"name a new or empty folder (svclab sets it up), or copy {s.nbgrader_config} into it",
+                )
+            self.root.mkdir(parents=True, exist_ok=True)
+            shutil.copy(s.nbgrader_config, self.root / "nbgrader_config.py")
         self.regrade = RegradeList(self.root)
         # nbgrader runs `alembic`, `jupyter` and kubectl by name: this venv's and svclab's bins first.
         path = os.environ.get("PATH", "").split(os.pathsep)
@@ -67,7 +76,7 @@ class Course:
     def create(cls, root: Path) -> Course:
         """A new course root (e.g. one per class) with svclab's nbgrader_config.py."""
         root.mkdir(parents=True, exist_ok=True)
-        shutil.copy(settings().repo_dir / "grader/nbgrader_config.py", root / "nbgrader_config.py")
+        shutil.copy(settings().nbgrader_config, root / "nbgrader_config.py")
         return cls(root)
 
     def nbgrader(self, *args: str, timeout: float = 1800) -> str:

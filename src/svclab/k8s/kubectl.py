@@ -28,7 +28,7 @@ class Kubectl:
         s = self.settings
         binary = runner.which("kubectl", [s.bin_dir])
         if binary is None:
-            raise ToolMissing("kubectl is not installed", runner.INSTALL_HINTS["kubectl"])
+            raise ToolMissing("kubectl is not installed", runner.install_hint("kubectl"))
         try:
             return runner.run([binary, *args], input=input, timeout=timeout, env=s.tool_env()).stdout
         except CommandFailed:
