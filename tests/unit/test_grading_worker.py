@@ -21,7 +21,8 @@ def test_a_failed_submission_is_reported_and_the_worker_takes_the_next(tmp_path:
         worker.close()
     assert first and "No notebooks were matched" in first and "submitted/alice/clusterip" in first
     assert second and "submitted/bob/clusterip" in second
-    assert (course.root / LOG).is_file()
+    log = (course.root / LOG).read_text()
+    assert "--- clusterip/alice: failed" in log and "No notebooks were matched" in log
 
 
 def test_a_worker_past_its_time_is_stopped_and_the_submission_named(tmp_path: Path) -> None:

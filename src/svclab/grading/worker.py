@@ -55,6 +55,8 @@ def serve(root: Path, jobs: IO[str], results: IO[str]) -> None:
         except Exception as exc:  # noqa: BLE001 – one submission's failure must not end the batch
             result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
         error = None if result.get("success") else _failure(result)
+        print(f"--- {job['lab']}/{job['student']}: {'graded' if error is None else 'failed'}", file=sys.stderr)
+        print(result.get("log", ""), file=sys.stderr, flush=True)  # nbgrader's own log, into LOG
         results.write(json.dumps({"student": job["student"], "error": error}) + "\n")
         results.flush()
 
@@ -63,7 +65,7 @@ class Worker:
     """The parent's handle on one worker process."""
 
     def __init__(self, root: Path) -> None:
-        # nbgrader's own log goes to the course root, for the instructor who wonders why
+        # nbgrader's log of each submission (and its kernels' stderr) goes to the course root
         self.proc = runner.converse([sys.executable, "-m", "svclab.grading.worker", root], log=root / LOG, cwd=root)
 
     def grade(self, lab: str, student: str, prepared: bool, timeout: float) -> str | None:
