@@ -224,7 +224,7 @@ class Course:
             return done(error=f"{type(exc).__name__}: {exc}"), worker
         finally:
             with suppress(SvclabError):
-                env.remove()  # the preprocessor removed it already, unless grading never started
+                env.remove()  # prepared here, so removed here (the preprocessor leaves it)
 
     def feedback(self, lab: str) -> list[Path]:
         _known(lab)

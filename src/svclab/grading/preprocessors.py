@@ -3,7 +3,7 @@
 It takes the place of nbgrader's Execute in the autograde pipeline (grader/nbgrader_config.py):
 the namespace is created just before the notebook runs (or, under `svclab grade autograde`,
 just ahead of it) – derived from nbgrader's student id, never from the notebook – and deleted
-in ``finally``, whatever the execution did."""
+afterwards (in ``finally`` here, or by svclab grade), whatever the execution did."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ class ExecuteInGradingNamespace(Execute):
         meta = resources["nbgrader"]
         env = GradingEnvironment(meta["student"], meta["assignment"])
         self.log.info("grading %s/%s in namespace %s", meta["student"], meta["assignment"], env.namespace)
-        if not env.prepared:  # svclab grade prepares namespaces ahead; plain `nbgrader autograde` does not
+        prepared = env.prepared  # svclab grade prepares namespaces ahead, and removes them itself
+        if not prepared:
             env.create()
         env.enter()
         try:
             return super().preprocess(nb, resources)
         finally:
             env.leave()
-            env.remove()
+            if not prepared:
+                env.remove()
