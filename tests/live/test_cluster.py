@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from svclab import runner
+from svclab import health, runner
+from svclab.cluster import kind
 from svclab.cluster.images import ImageBuilder
+from svclab.k8s import reads
 from svclab.k8s.kubectl import Kubectl
+from svclab.poll import poll
 from svclab.settings import settings
 
 from .helpers import eventually, http_get
@@ -124,3 +127,28 @@ def test_loadbalancer_gets_an_external_ip_that_answers(cluster: Kubectl, namespa
     assert ip.rsplit(".", 1)[0] in pool[0]
     body = eventually(lambda: http_get(f"http://{ip}/"), timeout=60)
     assert body.startswith("Hello, world!\n")
+
+
+def test_up_revives_a_node_that_came_back_without_dns_and_with_a_silent_kubelet() -> None:
+    """What a host restart can leave behind: a node whose rules to Docker's embedded DNS are
+    gone (so its kubelet cannot resolve the control plane) and whose Ready condition is stale.
+    `svclab up` must see through the stale Ready and repair the rules."""
+    node = "svclab-worker2"
+
+    def node_sh(script: str) -> int:
+        return runner.run(["docker", "exec", node, "sh", "-c", script], check=False).returncode
+
+    assert node_sh("iptables -t nat -F DOCKER_OUTPUT && iptables -t nat -F DOCKER_POSTROUTING") == 0
+    assert node_sh("getent hosts svclab-control-plane") != 0, "the flushed node still resolves names"
+    assert node_sh("systemctl stop kubelet") == 0
+    try:
+        poll(lambda: node in reads.silent_nodes(), timeout=120, every=2, what=f"{node}'s lease to go stale")
+        assert f"no word from the kubelet of {node}" in (kind._nodes_not_ready() or "")
+    finally:
+        assert node_sh("systemctl start kubelet") == 0  # it cannot reach the control plane yet
+    said: list[str] = []
+    kind.Cluster().up(report=lambda step, line: said.append(line))
+    assert any(line.startswith(f"{node}: repaired the rules for Docker's embedded DNS") for line in said), said
+    assert node_sh("getent hosts svclab-control-plane") == 0
+    assert node not in reads.silent_nodes()
+    poll(lambda: not health.problems(), timeout=240, what="the cluster to be healthy again")

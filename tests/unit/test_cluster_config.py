@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from svclab.cluster.config import SERVICE_SUBNET, kind_config, pool_from_subnets
 from svclab.cluster.doctor import cgroup_mode, missing_capabilities
-from svclab.cluster.kind import kind_config, pool_from_subnets
 from svclab.errors import ClusterError
 from svclab.k8s.quota import static_band
 from svclab.settings import GRADING_SLOTS, NODE_PORT_RANGE, Settings, node_port_range
@@ -81,7 +81,6 @@ def test_real_versions_pin_kubernetes_1_34() -> None:
 
 
 def test_service_subnet_matches_the_cni_manifest() -> None:
-    from svclab.cluster.kind import SERVICE_SUBNET
 
     config = yaml.safe_load(kind_config("img", NODE_PORT_RANGE))
     assert config["networking"]["serviceSubnet"] == SERVICE_SUBNET

@@ -4,7 +4,6 @@ kubeconfig), with MetalLB and the hello-world Deployment."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,9 +11,8 @@ from functools import partial
 from pathlib import Path
 from string import Template
 
-import yaml
-
 from svclab import runner
+from svclab.cluster.config import kind_config, loadbalancer_pool
 from svclab.cluster.images import ImageBuilder
 from svclab.constants import COURSE_NAMESPACE_LABELS, STUDENT_LABEL
 from svclab.errors import ClusterError, CommandFailed, InvalidInput, SvclabError
@@ -97,7 +95,7 @@ class Cluster:
         if self._kind_exists():
             report("cluster", f"kind cluster {CLUSTER_NAME!r} exists")
             self._start_stopped_nodes()
-            self._repair_node_dns()
+            self._repair_node_dns(report)
             self._export_kubeconfig()
             try:
                 self._wait_nodes(report, timeout=180)
@@ -181,15 +179,24 @@ class Cluster:
             if state != "true":
                 runner.run(["docker", "start", node])
 
-    def _repair_node_dns(self) -> None:
+    def _repair_node_dns(self, report: Report) -> None:
         """Point each node's resolver address at Docker's embedded DNS again. kind's node
         entrypoint copies Docker's DNAT rules for 127.0.0.11 to the network gateway, the
-        nameserver of the node's resolv.conf; a dockerd restart that keeps the nodes running
-        (live-restore) moves the embedded DNS to new ports and rewrites only Docker's own rules,
-        so the copies go stale and every name outside the cluster gets SERVFAIL."""
+        nameserver of the node's resolv.conf. A dockerd restart that keeps the nodes running
+        (live-restore) moves the embedded DNS to new ports, and nodes that dockerd starts again
+        can come up with no such rules at all: then the kubelets cannot resolve the control
+        plane and every name outside the cluster gets SERVFAIL."""
         script = (self.settings.cluster_dir / "node" / "repair-dns.sh").read_text()
         for node in self.node_containers():
-            runner.run(["docker", "exec", node, "sh", "-c", script], timeout=60)
+            try:
+                said = runner.run(["docker", "exec", node, "sh", "-c", script], timeout=60).stdout.strip()
+            except CommandFailed as exc:
+                raise ClusterError(
+                    f"cannot repair the DNS of node {node}: {exc.stderr.strip()}",
+                    hint="`svclab down && svclab up` recreates the cluster (the images are cached)",
+                ) from None
+            if said:
+                report("cluster", f"{node}: {said}")
 
     def _export_kubeconfig(self) -> None:
         self.settings.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +215,22 @@ class Cluster:
         """Every pod of the cluster's own namespaces Ready (after a host restart the nodes
         are Ready well before the control plane and MetalLB have recovered)."""
         report("cluster", "waiting for the system pods")
-        for ns in ("kube-system", "metallb-system", "svclab-system"):  # empty right after a first apply
-            reads.wait_pods_ready(ns, timeout)
+        restarted: set[str] = set()
+
+        def restart_backed_off() -> bool:
+            """Pods that crashed while the cluster recovered (MetalLB without an API server, say)
+            wait out a back-off of up to 5 minutes; deleted, their controller starts them now."""
+            for ns in SYSTEM_NAMESPACES:
+                stuck = [p.name for p in reads.pods(ns) if p.waiting == "CrashLoopBackOff" and p.name not in restarted]
+                if stuck:
+                    report("cluster", f"restarting crash-looping {', '.join(stuck)} in {ns}")
+                    self.kubectl("delete", "pod", "-n", ns, "--wait=false", *stuck)
+                    restarted.update(stuck)
+            return all(p.ready for ns in SYSTEM_NAMESPACES for p in reads.pods(ns))
+
+        poll(restart_backed_off, timeout=timeout, every=2, until=bool)
+        for ns in SYSTEM_NAMESPACES:  # ready by now, or an error that names the pods still waiting
+            reads.wait_pods_ready(ns, timeout=0)
 
     def _install_addons(self, report: Report) -> None:
         """MetalLB (LoadBalancer IPs), svclab-nodeview and the read-only roles a class's students
@@ -326,59 +347,23 @@ def _nodes_not_ready() -> str | None:
     except SvclabError as exc:
         return exc.message.splitlines()[0]
     waiting = [n.name for n in found if not n.ready]
-    return None if found and not waiting else f"not Ready: {', '.join(waiting) or 'no nodes yet'}"
+    if not found or waiting:
+        return f"not Ready: {', '.join(waiting) or 'no nodes yet'}"
+    try:
+        silent = reads.silent_nodes()
+    except SvclabError as exc:
+        return exc.message.splitlines()[0]
+    if silent:  # Ready on paper only: e.g. right after a host restart
+        return "no word from the kubelet of " + ", ".join(f"{n} for {age:.0f}s" for n, age in sorted(silent.items()))
+    return None
 
 
-SERVICE_SUBNET = "10.96.0.0/16"
+#: the namespaces of the cluster's own pods (empty right after a first apply)
+SYSTEM_NAMESPACES = ("kube-system", "metallb-system", "svclab-system")
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def kind_config(node_image: str, node_ports: range) -> str:
-    """kind's cluster config: 1 control plane + 2 workers, iptables kube-proxy,
-    and the course's NodePort range published on 127.0.0.1."""
-    patch = yaml.safe_dump(
-        {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": port_span(node_ports)}}}
-    )
-    config = {
-        "kind": "Cluster",
-        "apiVersion": "kind.x-k8s.io/v1alpha4",
-        "name": CLUSTER_NAME,
-        # the service subnet is also written into cluster/node/default-cni.yaml (svclab-cni)
-        "networking": {"kubeProxyMode": "iptables", "serviceSubnet": SERVICE_SUBNET},
-        "nodes": [
-            {
-                "role": "control-plane",
-                "image": node_image,
-                "kubeadmConfigPatches": [patch],
-                "extraPortMappings": [
-                    {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"}
-                    for p in node_ports
-                ],
-            },
-            {"role": "worker", "image": node_image},
-            {"role": "worker", "image": node_image},
-        ],
-    }
-    return yaml.safe_dump(config, sort_keys=False)
-
-
-def loadbalancer_pool(network: str = "kind") -> str:
-    """The top 32 addresses of the docker network's IPv4 subnet (kind hands out
-    node IPs from the bottom), e.g. 172.18.255.224-172.18.255.254."""
-    data = json.loads(runner.run(["docker", "network", "inspect", network]).stdout)[0]
-    return pool_from_subnets([c["Subnet"] for c in data["IPAM"]["Config"] if "Subnet" in c])
-
-
-def pool_from_subnets(subnets: list[str]) -> str:
-    for subnet in subnets:
-        net = ipaddress.ip_network(subnet)
-        if net.version == 4 and net.num_addresses >= 64:
-            last = net.broadcast_address - 1
-            return f"{last - 30}-{last}"
-    raise ClusterError(f"the docker network has no IPv4 subnet of /26 or larger: {subnets}")
 
 
 def ensure_engine() -> None:

@@ -83,6 +83,10 @@ class Kube:
     def admission(self) -> Any:
         return self._client.AdmissionregistrationV1Api(self._api)
 
+    @cached_property
+    def coordination(self) -> Any:
+        return self._client.CoordinationV1Api(self._api)
+
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` with a timeout; API errors become svclab errors
         that name ``what`` ("read Service web in default")."""

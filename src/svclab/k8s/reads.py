@@ -8,6 +8,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 from svclab.constants import SERVICE_NAME_LABEL
@@ -180,13 +181,21 @@ def daemonset_ready(name: str, namespace: str) -> bool:
 
 
 def wait_pods_ready(namespace: str, timeout: float = 240) -> None:
-    """Every pod of the namespace Ready (finished ones aside)."""
-    poll(
-        lambda: all(p.ready for p in pods(namespace)),
+    """Every pod of the namespace Ready (finished ones aside); the error names the pods
+    still waiting and why."""
+    waiting = poll(
+        lambda: [p for p in pods(namespace) if not p.ready],
         timeout=timeout,
         every=1.0,
-        what=f"every pod in {namespace} to be Ready",
+        until=lambda left: not left,
     )
+    if waiting:
+        named = ", ".join(f"{p.name} on {p.node or 'no node'} ({p.waiting or p.phase})" for p in waiting[:4])
+        raise ClusterError(
+            f"timed out after {timeout:.0f}s waiting for every pod in {namespace} to be Ready; "
+            f"not Ready: {named}{' …' if len(waiting) > 4 else ''}",
+            hint=f"`kubectl -n {namespace} describe pod NAME` shows why; `svclab doctor` checks the host",
+        )
 
 
 def wait_pod_ready(name: str, namespace: str, timeout: float = 150) -> None:
@@ -203,6 +212,17 @@ def nodes() -> list[NodeInfo]:
     """The cluster's nodes (needs cluster-wide read rights)."""
     k = kube()
     return sorted((NodeInfo.from_api(n) for n in k.call("list Nodes", k.core.list_node).items), key=lambda n: n.name)
+
+
+def silent_nodes(max_age: float = 40) -> dict[str, float]:
+    """Nodes whose kubelet has not renewed its lease for ``max_age`` seconds, with the seconds
+    since it last did: their Ready condition is stale until the node controller notices."""
+    k = kube()
+    leases = k.call("list node Leases", k.coordination.list_namespaced_lease, "kube-node-lease").items
+    now = datetime.now(UTC)
+    renewed = {lease.metadata.name: lease.spec.renew_time for lease in leases if lease.spec.renew_time}
+    ages = {name: (now - when).total_seconds() for name, when in renewed.items()}
+    return {name: age for name, age in ages.items() if age > max_age}
 
 
 def node_names() -> list[str]:
