@@ -86,7 +86,7 @@ class Cluster:
         report("engine", "checking the Docker engine")
         ensure_engine()
         report("images", "checking cached images")
-        self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
+        self.images.ensure(lambda step, line: report("images", f"{step.title}: {line}"))
         ports = self.settings.node_ports if class_size is None else node_port_range(class_size)
         config = kind_config(self.images.node_image, ports)
         if self._kind_exists() and self._state().get("kind_config") != _digest(config):
