@@ -21,6 +21,8 @@ class NoAnswer(ClusterError):
             f"no answer from {url}: {reason}", "is the Service's type right, and does it have ready endpoints?"
         )
         self.reason = str(reason)
+        #: something at the address said no: it is there (announced), but nothing serves
+        self.refused = isinstance(reason, ConnectionRefusedError)
 
 
 def cluster_address(url: str) -> str:

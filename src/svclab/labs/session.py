@@ -29,7 +29,7 @@ from svclab.k8s import manifests, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
 from svclab.labs.checks.base import judging
-from svclab.labs.settle import GRACE, Settler
+from svclab.labs.settle import Settler
 from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
 from svclab.settings import Settings, settings
 
@@ -167,7 +167,7 @@ class Lab:
                 verdict = gone
             else:
                 self.settler.settle()  # then judge at once: a wrong answer fails as fast as a right one passes
-                with judging(GRACE):
+                with judging(self.settler.settled_at):
                     verdict = spec.fn(self.context())
         except SvclabError as exc:  # the cluster could not be read: say so, as this check's result
             verdict = Verdict(

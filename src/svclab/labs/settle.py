@@ -20,8 +20,6 @@ from svclab.k8s import reads
 from svclab.k8s.objects import EndpointInfo, PodInfo, ServiceInfo
 from svclab.toolbox import run_in_probe
 
-#: how long a check keeps polling once its namespace has settled
-GRACE = 2.0
 #: after this long unsettled, ask whether the cluster itself is at fault
 UNFIT_AFTER = 5.0
 
@@ -115,6 +113,7 @@ class Settler:
         self.namespaces = namespaces
         self.timeout = timeout
         self._judged: dict[str, str] = {}
+        self.settled_at = time.monotonic()  # when the state last judged settled came to be
 
     def settle(self) -> list[str]:
         """Wait until every namespace is settled, the deadline passes, or the cluster itself is
@@ -133,6 +132,8 @@ class Settler:
                 or waited > self.timeout
                 or (waited > UNFIT_AFTER and health.recent_problems(self.namespaces[0]))
             ):
+                if any(self._judged.get(ns) != key for ns, key in keys.items()):
+                    self.settled_at = time.monotonic()  # a new state: its grace starts now
                 self._judged.update(keys)
                 return pending
             time.sleep(0.25)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -9,24 +10,32 @@ from dataclasses import replace
 from svclab.labs.spec import CheckFn, Context, Verdict
 from svclab.poll import poll
 
-_grace: float | None = None
+#: how long after its namespace settled a check may still poll (kube-proxy and CoreDNS
+#: catch up with what settling read a moment later)
+GRACE = 2.0
+_settled_at: float | None = None
 
 
 @contextmanager
-def judging(grace: float) -> Iterator[None]:
-    """While the namespace is known to be settled: no check polls longer than ``grace``."""
-    global _grace
-    before, _grace = _grace, grace
+def judging(settled_at: float) -> Iterator[None]:
+    """While the namespace is known to have settled at ``settled_at`` (monotonic time): no
+    check polls past GRACE seconds after that, so the second check that fails for the same
+    reason fails at once instead of waiting its grace again."""
+    global _settled_at
+    before, _settled_at = _settled_at, settled_at
     try:
         yield
     finally:
-        _grace = before
+        _settled_at = before
 
 
 def deadline(timeout: float, grace: float = 0.0) -> float:
-    """A check's polling deadline: ``timeout``, or the grace while judging a settled namespace
-    (at least ``grace``, for what settling cannot see, e.g. MetalLB announcing a new IP)."""
-    return timeout if _grace is None else min(timeout, max(_grace, grace))
+    """A check's polling deadline: ``timeout``, or while judging a settled namespace what is
+    left of the grace since it settled (of ``grace``, when longer: for what settling cannot
+    see, e.g. MetalLB announcing a new IP)."""
+    if _settled_at is None:
+        return timeout
+    return min(timeout, max(0.0, _settled_at + max(GRACE, grace) - time.monotonic()))
 
 
 def settle(probe: Callable[[], Verdict], timeout: float, every: float = 1.0, grace: float = 0.0) -> Verdict:

@@ -53,7 +53,10 @@ def reachable_from_host(
     (polling at least ``grace`` in a settled namespace)."""
 
     def check(ctx: Context) -> Verdict:
+        refused = False  # a refusal proves the address is announced: its extra grace is moot
+
         def probe() -> Verdict:
+            nonlocal refused
             url = url_of(ctx)
             if url is None:
                 return Verdict(
@@ -64,6 +67,7 @@ def reachable_from_host(
             try:
                 body = http.get(url)
             except http.NoAnswer as exc:
+                refused = exc.refused
                 return Verdict(
                     False,
                     f"{url} did not answer from this machine ({exc.reason})",
@@ -73,7 +77,12 @@ def reachable_from_host(
                 return Verdict(False, f"{url} answered without '{expect}'")
             return Verdict(True, f"{url} answers from this machine")
 
-        return settle(probe, timeout, every=2, grace=grace)
+        return poll(
+            probe,
+            timeout=deadline(timeout, grace),
+            every=1.0,
+            until=lambda v: v.passed or (refused and deadline(timeout) == 0),
+        )
 
     return check
 
