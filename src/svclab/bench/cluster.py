@@ -54,3 +54,38 @@ def bench_up(console: Console, cold: bool = False) -> dict[str, float]:
         table.add_row(f"  {name} (MiB)", f"{value:.0f}")
     console.print(table)
     return figures
+
+
+def bench_bundle(console: Console) -> dict[str, float]:
+    """The classroom-without-internet path, timed: export the image bundle, delete the cluster
+    and the node image, import the bundle, `up`. Recreates the cluster (images come back from
+    the bundle, nothing is rebuilt)."""
+    import tempfile
+    from pathlib import Path
+
+    from svclab.cluster import bundle
+    from svclab.cluster.images import ImageBuilder
+    from svclab.settings import settings
+
+    s, cluster = settings(), Cluster()
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="svclab-bench-bundle-") as tmp:
+        started = time.monotonic()
+        made = bundle.export(s, Path(tmp) / "svclab-images.tar")
+        figures["export (s)"] = time.monotonic() - started
+        figures["bundle size (MiB)"] = made.size / 2**20
+        cluster.down()
+        runner.run(["docker", "rmi", made.node_image])
+        started = time.monotonic()
+        bundle.import_(s, made.path)
+        figures["import: verify and load (s)"] = time.monotonic() - started
+        assert ImageBuilder(s).runnable()
+        up_started = time.monotonic()
+        cluster.up()
+        figures["up after the import, to hello-world ready (s)"] = time.monotonic() - up_started
+        figures["import to a ready cluster (s)"] = time.monotonic() - started
+    table = Table("figure", "value", box=None)
+    for name, value in figures.items():
+        table.add_row(name, f"{value:.1f}")
+    console.print(table)
+    return figures

@@ -119,6 +119,9 @@ def doctor() -> None:
 @friendly
 def bench(
     cold: Annotated[bool, typer.Option(help="Also delete and recreate the cluster (images stay cached).")] = False,
+    bundle: Annotated[
+        bool, typer.Option(help="Time an image bundle: export, delete cluster and node image, import, up.")
+    ] = False,
     grading: Annotated[
         bool, typer.Option(help="Time autograde instead: every lab once, a typical mistake, then a mixed class of 20.")
     ] = False,
@@ -136,6 +139,10 @@ def bench(
         from svclab.bench.grading import bench_grading
 
         bench_grading(console)
+    elif bundle:
+        from svclab.bench.cluster import bench_bundle
+
+        bench_bundle(console)
     elif widgets:
         from svclab.bench.widgets import bench_widgets
 
