@@ -80,6 +80,8 @@ STEPS: tuple[Step, ...] = (
         ("gomod/metallb",),
         ("metallb/controller", "metallb/speaker", "metallb/metallb-native.yaml"),
     ),
+    # `svclab images serve`'s: no image uses it, so it is built on demand only (ON_DEMAND)
+    Step("registry", "distribution registry", "build/registry.sh", ("gomod/registry",), files=("registry/registry",)),
     Step(
         "tools-rootfs", "Debian network-tools userland", "build/tools-rootfs.sh", images=("svclab/debian-tools:{key}",)
     ),
@@ -108,6 +110,8 @@ STEPS: tuple[Step, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in STEPS}
+#: steps that `build` runs only when they are asked for by name
+ON_DEMAND = frozenset({"registry"})
 _COMMON = ("versions.env", "build/common.sh")
 
 
@@ -159,13 +163,16 @@ class ImageBuilder:
             return False
         return all(_image_exists(i) for i in self.images_of(name))
 
-    def stale(self) -> list[Step]:
-        return [s for s in STEPS if not self.is_fresh(s.name)]
+    def stale(self, extra: tuple[str, ...] = ()) -> list[Step]:
+        return [s for s in STEPS if (s.name not in ON_DEMAND or s.name in extra) and not self.is_fresh(s.name)]
 
-    def build(self, report: Callable[[Step, str], None] = lambda step, line: None) -> list[tuple[str, float]]:
-        """Build what is out of date; returns (step, seconds) for each step run."""
+    def build(
+        self, report: Callable[[Step, str], None] = lambda step, line: None, extra: tuple[str, ...] = ()
+    ) -> list[tuple[str, float]]:
+        """Build what is out of date (with the ON_DEMAND steps named in ``extra``); returns
+        (step, seconds) for each step run."""
         done: list[tuple[str, float]] = []
-        for step in self.stale():
+        for step in self.stale(extra):
             started = time.monotonic()
             self._run(step, report)
             seconds = time.monotonic() - started
