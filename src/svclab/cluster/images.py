@@ -81,7 +81,13 @@ STEPS: tuple[Step, ...] = (
         ("metallb/controller", "metallb/speaker", "metallb/metallb-native.yaml"),
     ),
     # `svclab images serve`'s: no image uses it, so it is built on demand only (ON_DEMAND)
-    Step("registry", "distribution registry", "build/registry.sh", ("gomod/registry",), files=("registry/registry",)),
+    Step(
+        "registry",
+        "distribution registry",
+        "build/registry.sh",
+        inputs=("gomod/registry",),
+        files=("registry/registry",),
+    ),
     Step(
         "tools-rootfs", "Debian network-tools userland", "build/tools-rootfs.sh", images=("svclab/debian-tools:{key}",)
     ),
