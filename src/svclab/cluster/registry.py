@@ -21,6 +21,7 @@ import http.client
 import ipaddress
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +88,9 @@ def containerd_mirror_patch(mirror: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def registry_config(storage: Path, addr: str) -> str:
+def registry_config(storage: Path, addr: str, secret: str = "") -> str:
     """distribution's config: images under ``storage``, HTTP on ``addr`` only, one access-log
-    line per request, no health checker polling the disk."""
+    line per request, no health checker polling the disk; ``secret`` signs upload state."""
     config = {
         "version": 0.1,
         "log": {"level": "warn", "formatter": "text", "fields": {"service": "registry"}},
@@ -98,7 +99,7 @@ def registry_config(storage: Path, addr: str) -> str:
             "cache": {"blobdescriptor": "inmemory"},
             "delete": {"enabled": True},
         },
-        "http": {"addr": addr, "headers": {"X-Content-Type-Options": ["nosniff"]}},
+        "http": {"addr": addr, "secret": secret, "headers": {"X-Content-Type-Options": ["nosniff"]}},
     }
     return yaml.safe_dump(config, sort_keys=False)
 
@@ -165,7 +166,8 @@ class Registry:
             raise ClusterError("the registry is not built yet", hint="`svclab images serve` builds it")
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "config.yml"
-        config.write_text(registry_config(self.root / "storage", listen))
+        config.write_text(registry_config(self.root / "storage", listen, secrets.token_hex(16)))
+        config.chmod(0o600)
         # distribution sends traces to an OTLP collector on localhost unless told not to
         env = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
         mark = self.log.stat().st_size if self.log.exists() else 0
@@ -180,9 +182,9 @@ class Registry:
         if not poll(answer, timeout=30, every=0.2, until=lambda result: result is not None):
             self._state_file.unlink(missing_ok=True)
             runner.end(pid)
-            said = self.log.read_bytes()[mark:].decode(errors="replace").strip().splitlines()[-5:]
+            said = self.log.read_bytes()[mark:].decode(errors="replace").strip().splitlines()[-3:]
             raise ClusterError(
-                f"the registry did not start on {listen}:\n" + "\n".join(said),
+                f"the registry did not start on {listen}: " + "\n".join(_message(line) for line in said),
                 hint=f"is {listen.rsplit(':', 1)[0]} an address of this machine, and the port free? (log: {self.log})",
             )
         return listen
@@ -194,6 +196,12 @@ class Registry:
         runner.end(int(json.loads(self._state_file.read_text())["pid"]))
         self._state_file.unlink(missing_ok=True)
         return True
+
+
+def _message(line: str) -> str:
+    """The ``msg`` of a logrus line of the registry's log (the line itself if it has none)."""
+    found = re.search(r'msg="((?:[^"\\]|\\.)*)"', line)
+    return found.group(1) if found else line
 
 
 def answering(addr: str, timeout: float = 2) -> bool:
