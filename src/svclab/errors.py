@@ -86,5 +86,9 @@ class BuildError(SvclabError):
     """An offline image build step failed."""
 
 
+class BundleError(InvalidInput):
+    """An image bundle that is truncated, was changed, or was made for another svclab."""
+
+
 class CheckFailed(SvclabError):
     """A lab check found the student's work incomplete or wrong."""

@@ -6,9 +6,12 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack, suppress
 from pathlib import Path
+from typing import IO
 
 from svclab.errors import CommandFailed, ToolMissing
 from svclab.settings import settings
@@ -18,6 +21,7 @@ INSTALL_HINTS = {
     "docker": "{setup} (installs Debian's docker.io and starts dockerd)",
     "dockerd": "{setup} (installs Debian's docker.io and starts dockerd)",
     "mmdebstrap": "apt-get install mmdebstrap",
+    "zstd": "apt-get install zstd",
     "go": "{setup}: it installs the Go the build needs into svclab's cache (or uses PATH's, if new enough)",
     "kind": "run `svclab up`: it builds kind from the pinned Go module",
     "kubectl": "run `svclab up`: it builds kubectl from the pinned Kubernetes module",
@@ -107,6 +111,34 @@ def stream(
     if proc.wait() != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise CommandFailed(argv, proc.returncode, f"{tail}\n(full log: {log})")
+
+
+def pipeline(cmds: Sequence[Sequence[Arg]], *, source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> None:
+    """Run ``cmd | cmd | …`` on bytes: ``source`` feeds the first command, the last writes
+    into ``sink`` (a file). Raises CommandFailed for the first command that failed."""
+    with ExitStack() as stack:
+        procs: list[tuple[list[str], subprocess.Popen[bytes], IO[bytes]]] = []
+        for i, cmd in enumerate(cmds):
+            argv = [str(c) for c in cmd]
+            stdin = procs[-1][1].stdout if procs else (subprocess.PIPE if source else subprocess.DEVNULL)
+            stdout = (sink or subprocess.DEVNULL) if i == len(cmds) - 1 else subprocess.PIPE
+            errors = stack.enter_context(tempfile.TemporaryFile())
+            try:
+                proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=errors)
+            except FileNotFoundError:
+                raise ToolMissing(f"{argv[0]} is not installed", install_hint(Path(argv[0]).name)) from None
+            if procs and procs[-1][1].stdout:
+                procs[-1][1].stdout.close()  # the next command holds it now
+            procs.append((argv, proc, errors))
+        first = procs[0][1]
+        if source is not None and first.stdin is not None:
+            with suppress(BrokenPipeError), first.stdin:  # a reader that stops: its exit code says why
+                shutil.copyfileobj(source, first.stdin, 1 << 20)
+        codes = [proc.wait() for _, proc, _ in procs]
+        for (argv, _, stderr), code in zip(procs, codes, strict=True):
+            if code != 0:
+                stderr.seek(0)
+                raise CommandFailed(argv, code, _text(stderr.read()))
 
 
 def converse(cmd: Sequence[Arg], *, log: Path, cwd: Path | None = None) -> subprocess.Popen[str]:

@@ -72,3 +72,20 @@ def test_a_daemon_runs_on_until_it_is_ended(tmp_path: Path) -> None:
     assert runner.alive(pid)
     runner.end(pid, grace=5)
     assert not runner.alive(pid)
+
+
+def test_pipeline_feeds_bytes_through_every_command(tmp_path: Path) -> None:
+    source, sink = tmp_path / "in", tmp_path / "out"
+    source.write_bytes(b"b\na\n" * 100_000)
+    with source.open("rb") as feed, sink.open("wb") as out:
+        runner.pipeline([["sort"], ["uniq", "-c"]], source=feed, sink=out)
+    assert sink.read_text().split() == ["100000", "a", "100000", "b"]
+
+
+def test_pipeline_names_the_command_that_failed(tmp_path: Path) -> None:
+    with (tmp_path / "in").open("wb+") as feed:
+        feed.write(b"x" * (1 << 22))
+        feed.seek(0)
+        with pytest.raises(CommandFailed) as caught:  # it stops reading: no BrokenPipeError escapes
+            runner.pipeline([["sh", "-c", "echo refused >&2; exit 3"], ["cat"]], source=feed)
+    assert caught.value.returncode == 3 and "refused" in caught.value.stderr and caught.value.cmd[0] == "sh"

@@ -1,6 +1,6 @@
 """The `svclab` command. ``app`` (in ``app``) gathers the commands of ``cluster``
-(up, status, lab …), ``grade`` (the nbgrader workflow), ``classroom`` (a class's students) and
-``images`` (a registry of the course's images, in ``registry_cmds``)."""
+(up, status, lab …), ``grade`` (the nbgrader workflow), ``classroom`` (a class's students)
+and ``images`` (bundles of the built images; a registry of them, in ``registry_cmds``)."""
 
 import sys
 

@@ -1,13 +1,58 @@
-"""`svclab images …`: the course's images beyond the cluster – a registry of svclab's own,
-or another registry to push them to."""
+"""`svclab images export | import`: carry the built images to machines without internet
+(`serve` and `push`, the registry's, are in ``registry_cmds``)."""
 
 from __future__ import annotations
 
-import typer
+import time
+from pathlib import Path
+from typing import Annotated
 
-from svclab.cli.app import app
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+from svclab.cli.app import app, console, friendly, progress
+from svclab.cluster import bundle
+from svclab.settings import settings
 
 images_app = typer.Typer(
-    help="The course's images: serve them from a registry, push them to another.", no_args_is_help=True
+    help="The course's images: one file for a classroom without internet, or a registry.", no_args_is_help=True
 )
 app.add_typer(images_app, name="images")
+
+
+def _with_progress(work: str) -> tuple[Progress, bundle.Progress]:
+    bar = progress(TextColumn("{task.description:<40}"), BarColumn(bar_width=30), DownloadColumn())
+    task = bar.add_task(work, total=None)
+
+    def report(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what[:40], completed=done, total=total or None)
+
+    return bar, report
+
+
+@images_app.command("export")
+@friendly
+def export_(
+    file: Annotated[Path, typer.Argument(help="Where to write the bundle (e.g. svclab-images.tar).")],
+) -> None:
+    """Write the node image, kind, kubectl and the cluster's manifests into one verified file."""
+    started = time.monotonic()
+    bar, report = _with_progress("exporting")
+    with bar:
+        made = bundle.export(settings(), file, report)
+    console.print(f"wrote {made.path} ({made.size / 2**20:.0f} MiB) in {time.monotonic() - started:.0f}s")
+    console.print(f"node image: {made.node_image}")
+    console.print(f"fingerprint: {made.fingerprint}  (`svclab images import` prints it too)")
+
+
+@images_app.command("import")
+@friendly
+def import_(file: Annotated[Path, typer.Argument(help="A bundle made by `svclab images export`.")]) -> None:
+    """Verify a bundle and load it; `svclab up` then needs no Go, no mmdebstrap and no mirror."""
+    started = time.monotonic()
+    bar, report = _with_progress("verifying")
+    with bar:
+        loaded = bundle.import_(settings(), file, report)
+    console.print(f"imported {loaded.node_image} in {time.monotonic() - started:.0f}s")
+    console.print(f"fingerprint: {loaded.fingerprint}")
+    console.print("next: `svclab up`")

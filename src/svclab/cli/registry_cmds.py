@@ -18,8 +18,8 @@ def _say(line: str) -> None:
         console.print(line, highlight=False, markup=False)
 
 
-def _built_images() -> list[str]:
-    """Build what is out of date (and the registry), with progress; the images a node runs."""
+def _built_images(extra: tuple[str, ...] = ()) -> list[str]:
+    """Build what is out of date (and the ``extra`` steps), with progress; the images a node runs."""
     from svclab.cluster.images import ImageBuilder
 
     builder = ImageBuilder(settings())
@@ -30,7 +30,7 @@ def _built_images() -> list[str]:
             bar.update(task, description=f"{title}: {line}"[:100])
             _say(f"{title}: {line}")
 
-        builder.build(lambda step, line: report(step.title, line), extra=("registry",))
+        builder.build(lambda step, line: report(step.title, line), extra=extra)
     return builder.preload_images()
 
 
@@ -56,7 +56,7 @@ def serve(
         return
     if listen is not None:
         parse_address(listen)  # before any build
-    images = _built_images()
+    images = _built_images(extra=("registry",))
     addr = registry.start(listen)
     _say(f"registry on http://{addr}")
     with progress(BarColumn(bar_width=20), TextColumn("{task.description}")) as bar:

@@ -118,6 +118,9 @@ STEPS: tuple[Step, ...] = (
 _BY_NAME = {s.name: s for s in STEPS}
 #: steps that `build` runs only when they are asked for by name
 ON_DEMAND = frozenset({"registry"})
+#: what a running cluster needs besides the node image, under the build folder (an image
+#: bundle carries exactly these; the rest of the build is only the way to them)
+RUNTIME_FILES = ("../bin/kind", "../bin/kubectl", "metallb/metallb-native.yaml", "images/svclab-runc")
 _COMMON = ("versions.env", "build/common.sh")
 
 
@@ -168,6 +171,16 @@ class ImageBuilder:
         if not all((build / f).exists() for f in _BY_NAME[name].files):
             return False
         return all(_image_exists(i) for i in self.images_of(name))
+
+    def runnable(self) -> bool:
+        """The node image of today's key and the runtime files are here, built or imported
+        from a bundle. The node image's key covers every step it is made of."""
+        build = self.settings.build_dir
+        return all((build / f).exists() for f in RUNTIME_FILES) and _image_exists(self.node_image)
+
+    def ensure(self, report: Callable[[Step, str], None] = lambda step, line: None) -> list[tuple[str, float]]:
+        """What `svclab up` needs: nothing when the cluster can run as it is, else a build."""
+        return [] if self.runnable() else self.build(report)
 
     def stale(self, extra: tuple[str, ...] = ()) -> list[Step]:
         return [s for s in STEPS if (s.name not in ON_DEMAND or s.name in extra) and not self.is_fresh(s.name)]

@@ -91,7 +91,7 @@ class Cluster:
         report("engine", "checking the Docker engine")
         ensure_engine()
         report("images", "checking cached images")
-        self.images.build(lambda step, line: report("images", f"{step.title}: {line}"))
+        self.images.ensure(lambda step, line: report("images", f"{step.title}: {line}"))
         ports = self.settings.node_ports if class_size is None else node_port_range(class_size)
         mirror = self._state().get("mirror") if mirror is None else mirror
         config = kind_config(self.images.node_image, ports, mirror)
