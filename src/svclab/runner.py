@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -156,6 +158,59 @@ def stop(proc: subprocess.Popen[str], grace: float = 30) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+#: the servers :func:`daemon` started from this process, kept so that :func:`end` can reap them
+_DAEMONS: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def daemon(cmd: Sequence[Arg], *, log: Path, env: Mapping[str, str] | None = None) -> int:
+    """Start a server that outlives svclab's command (its own session, no terminal), appending
+    what it prints to ``log``; returns its pid. End it with :func:`end`."""
+    argv = [str(c) for c in cmd]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env=_env(env),
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ToolMissing(f"{argv[0]} is not installed", install_hint(Path(argv[0]).name)) from None
+    _DAEMONS[proc.pid] = proc
+    return proc.pid
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a daemon of ours that exited is reaped here)."""
+    if (proc := _DAEMONS.get(pid)) is not None:
+        return proc.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def end(pid: int, grace: float = 10) -> None:
+    """Stop a server (SIGTERM, then SIGKILL after ``grace`` seconds) and wait until it is gone."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not alive(pid):
+            break
+    _DAEMONS.pop(pid, None)
 
 
 def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:

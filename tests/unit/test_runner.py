@@ -8,6 +8,7 @@ import pytest
 
 from svclab import runner
 from svclab.errors import CommandFailed, SvclabError, ToolMissing
+from svclab.poll import poll
 
 
 def test_run_returns_stdout() -> None:
@@ -62,6 +63,15 @@ def test_which_prefers_svclab_bin(tmp_path: Path) -> None:
     tool.chmod(0o755)
     assert runner.which("sh", [tmp_path]) == str(tool)
     assert runner.which("sh", [tmp_path / "nowhere"]) not in (None, str(tool))
+
+
+def test_a_daemon_runs_on_until_it_is_ended(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    pid = runner.daemon(["sh", "-c", "echo started; exec sleep 30"], log=log)
+    assert poll(log.read_text, timeout=10, every=0.05, what="its first line") == "started\n"
+    assert runner.alive(pid)
+    runner.end(pid, grace=5)
+    assert not runner.alive(pid)
 
 
 def test_pipeline_feeds_bytes_through_every_command(tmp_path: Path) -> None:

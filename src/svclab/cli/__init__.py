@@ -1,10 +1,10 @@
 """The `svclab` command. ``app`` (in ``app``) gathers the commands of ``cluster``
 (up, status, lab …), ``grade`` (the nbgrader workflow), ``classroom`` (a class's students)
-and ``images`` (bundles of the built images)."""
+and ``images`` (bundles of the built images; a registry of them, in ``registry_cmds``)."""
 
 import sys
 
-from svclab.cli import classroom, cluster, grade, images  # noqa: F401 – registering their commands
+from svclab.cli import classroom, cluster, grade, images, registry_cmds  # noqa: F401 – registering their commands
 from svclab.cli.app import app
 
 __all__ = ["app"]

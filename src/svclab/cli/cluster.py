@@ -16,7 +16,7 @@ from svclab.cluster.kind import STAGES, Cluster, ClusterStatus
 from svclab.settings import settings
 
 
-def bring_up(kubeconfig: Path | None = None, class_size: int | None = None) -> ClusterStatus:
+def bring_up(kubeconfig: Path | None = None, class_size: int | None = None, mirror: str | None = None) -> ClusterStatus:
     """`Cluster.up` with a progress bar over its stages, or plain lines in CI logs."""
     with progress(
         TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(bar_width=20), TextColumn("{task.description}")
@@ -28,7 +28,7 @@ def bring_up(kubeconfig: Path | None = None, class_size: int | None = None) -> C
             if not console.is_terminal:
                 console.print(f"[{stage}] {detail}", highlight=False, markup=False)
 
-        status = Cluster().up(kubeconfig, report, class_size)
+        status = Cluster().up(kubeconfig, report, class_size, mirror)
         bar.update(task, completed=len(STAGES), stage="done", description="cluster ready")
     return status
 
@@ -45,9 +45,24 @@ def up(
             help="Size the node ports for a class of N (recreates the cluster when it changes; default: as it is).",
         ),
     ] = None,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT of a registry (`svclab images serve`) the nodes pull through; '' for none "
+            "(recreates the cluster when it changes; default: as it is)."
+        ),
+    ] = None,
 ) -> None:
     """Build the offline images (cached), create the kind cluster, deploy hello-world."""
-    status = bring_up(kubeconfig, class_size)
+    if mirror:
+        from svclab.cluster.registry import answering, parse_address
+
+        parse_address(mirror)
+        if not answering(mirror):
+            console.print(
+                f"[yellow]note:[/] no registry answers on {mirror} yet; the nodes pull elsewhere until one does"
+            )
+    status = bring_up(kubeconfig, class_size, mirror)
     _print_status(status)
     if not status.healthy:
         raise typer.Exit(1)

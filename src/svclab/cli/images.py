@@ -1,4 +1,5 @@
-"""`svclab images export | import`: carry the built images to machines without internet."""
+"""`svclab images export | import`: carry the built images to machines without internet
+(`serve` and `push`, the registry's, are in ``registry_cmds``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from svclab.cli.app import app, console, friendly, progress
 from svclab.cluster import bundle
 from svclab.settings import settings
 
-images_app = typer.Typer(help="The course's images: one file for a classroom without internet.", no_args_is_help=True)
+images_app = typer.Typer(
+    help="The course's images: one file for a classroom without internet, or a registry.", no_args_is_help=True
+)
 app.add_typer(images_app, name="images")
 
 

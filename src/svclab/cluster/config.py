@@ -9,15 +9,17 @@ import json
 import yaml
 
 from svclab import runner
+from svclab.cluster.registry import containerd_mirror_patch
 from svclab.errors import ClusterError
 from svclab.settings import CLUSTER_NAME, port_span
 
 SERVICE_SUBNET = "10.96.0.0/16"
 
 
-def kind_config(node_image: str, node_ports: range) -> str:
+def kind_config(node_image: str, node_ports: range, mirror: str | None = None) -> str:
     """kind's cluster config: 1 control plane + 2 workers, iptables kube-proxy,
-    and the course's NodePort range published on 127.0.0.1."""
+    and the course's NodePort range published on 127.0.0.1; with ``mirror`` (HOST:PORT),
+    the nodes' containerd pulls through that registry (`svclab images serve`)."""
     patch = yaml.safe_dump(
         {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": port_span(node_ports)}}}
     )
@@ -41,6 +43,8 @@ def kind_config(node_image: str, node_ports: range) -> str:
             {"role": "worker", "image": node_image},
         ],
     }
+    if mirror:
+        config["containerdConfigPatches"] = [containerd_mirror_patch(mirror)]
     return yaml.safe_dump(config, sort_keys=False)
 
 

@@ -80,6 +80,14 @@ STEPS: tuple[Step, ...] = (
         ("gomod/metallb",),
         ("metallb/controller", "metallb/speaker", "metallb/metallb-native.yaml"),
     ),
+    # `svclab images serve`'s: no image uses it, so it is built on demand only (ON_DEMAND)
+    Step(
+        "registry",
+        "distribution registry",
+        "build/registry.sh",
+        inputs=("gomod/registry",),
+        files=("registry/registry",),
+    ),
     Step(
         "tools-rootfs", "Debian network-tools userland", "build/tools-rootfs.sh", images=("svclab/debian-tools:{key}",)
     ),
@@ -108,6 +116,8 @@ STEPS: tuple[Step, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in STEPS}
+#: steps that `build` runs only when they are asked for by name
+ON_DEMAND = frozenset({"registry"})
 #: what a running cluster needs besides the node image, under the build folder (an image
 #: bundle carries exactly these; the rest of the build is only the way to them)
 RUNTIME_FILES = ("../bin/kind", "../bin/kubectl", "metallb/metallb-native.yaml", "images/svclab-runc")
@@ -172,13 +182,16 @@ class ImageBuilder:
         """What `svclab up` needs: nothing when the cluster can run as it is, else a build."""
         return [] if self.runnable() else self.build(report)
 
-    def stale(self) -> list[Step]:
-        return [s for s in STEPS if not self.is_fresh(s.name)]
+    def stale(self, extra: tuple[str, ...] = ()) -> list[Step]:
+        return [s for s in STEPS if (s.name not in ON_DEMAND or s.name in extra) and not self.is_fresh(s.name)]
 
-    def build(self, report: Callable[[Step, str], None] = lambda step, line: None) -> list[tuple[str, float]]:
-        """Build what is out of date; returns (step, seconds) for each step run."""
+    def build(
+        self, report: Callable[[Step, str], None] = lambda step, line: None, extra: tuple[str, ...] = ()
+    ) -> list[tuple[str, float]]:
+        """Build what is out of date (with the ON_DEMAND steps named in ``extra``); returns
+        (step, seconds) for each step run."""
         done: list[tuple[str, float]] = []
-        for step in self.stale():
+        for step in self.stale(extra):
             started = time.monotonic()
             self._run(step, report)
             seconds = time.monotonic() - started

@@ -74,11 +74,16 @@ class Cluster:
 
     # ---- up -----------------------------------------------------------------
     def up(
-        self, kubeconfig: Path | None = None, report: Report = _quiet, class_size: int | None = None
+        self,
+        kubeconfig: Path | None = None,
+        report: Report = _quiet,
+        class_size: int | None = None,
+        mirror: str | None = None,
     ) -> ClusterStatus:
         """Bring the course cluster to its ready state; a no-op on a healthy one. ``class_size``
-        sizes its node ports for a class (a change recreates the cluster); by default they stay
-        as they were."""
+        sizes its node ports for a class, ``mirror`` (HOST:PORT of `svclab images serve`) makes
+        its nodes pull through that registry (a change of either recreates the cluster); by
+        default they stay as they were."""
         if kubeconfig is not None:
             return self._adopt(kubeconfig, report)
         if self.settings.kubeconfig.is_symlink():  # it pointed at an adopted cluster's own file:
@@ -88,7 +93,8 @@ class Cluster:
         report("images", "checking cached images")
         self.images.ensure(lambda step, line: report("images", f"{step.title}: {line}"))
         ports = self.settings.node_ports if class_size is None else node_port_range(class_size)
-        config = kind_config(self.images.node_image, ports)
+        mirror = self._state().get("mirror") if mirror is None else mirror
+        config = kind_config(self.images.node_image, ports, mirror)
         if self._kind_exists() and self._state().get("kind_config") != _digest(config):
             report("cluster", "the cluster was made from another node image or configuration; recreating it")
             self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
@@ -106,7 +112,7 @@ class Cluster:
                 self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)
         if not self._kind_exists():
             self._create(config, report)
-        self._save_state("kind", kind_config=_digest(config), node_ports=port_span(ports))
+        self._save_state("kind", kind_config=_digest(config), node_ports=port_span(ports), mirror=mirror or "")
         self._wait_nodes(report)
         self._install_addons(report)
         self._deploy_hello_world(report)
