@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, STUDENT_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, POD_SECURITY_LABELS, STUDENT_LABEL
 from svclab.errors import InvalidInput
 from svclab.identity import STUDENT_NAME, namespace
 from svclab.k8s import quota, tenancy
@@ -179,7 +179,7 @@ class Classroom:
 
         def provision(room: StudentNamespace) -> str:
             ns = namespace(name, room.name)
-            tenancy.create_namespace(ns, room.labels | {STUDENT_LABEL: name})
+            tenancy.create_namespace(ns, room.labels | POD_SECURITY_LABELS | {STUDENT_LABEL: name})
             self._grant(ns, name, room)
             return ns
 

@@ -19,6 +19,10 @@ TEST_LABEL = "svclab.dev/test"
 STUDENT_LABEL = "svclab.dev/student"  # value: the student whose namespace it is
 COURSE_NAMESPACE_LABELS = (LAB_LABEL, GRADING_LABEL, DEMO_LABEL, TEST_LABEL)
 
+#: the namespaces where a student's code acts (their own, and the grading ones) admit only
+#: unprivileged pods: a privileged or host-path pod would be root on a node, outside every RBAC rule
+POD_SECURITY_LABELS = {"pod-security.kubernetes.io/enforce": "baseline"}
+
 #: where `svclab classroom` keeps each student's ServiceAccount and token (students have no rights there)
 CLASSROOM_NAMESPACE = "svclab-classroom"
 

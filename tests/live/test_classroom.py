@@ -130,6 +130,35 @@ def test_quota_caps_node_ports_and_load_balancers(students: tuple[Student, Stude
         k.call("create Service lb", k.core.create_namespaced_service, f"{a.name}-clusterip", service)
 
 
+def test_a_student_may_run_plain_pods_but_no_pod_that_would_be_root_on_a_node(
+    students: tuple[Student, Student], as_student: object
+) -> None:
+    a, _ = students
+    ns = f"{a.name}-clusterip"
+    as_student(a)  # type: ignore[operator]
+    k = kube()
+
+    def pod(name: str, **spec: object) -> dict[str, object]:
+        container = {"name": "c", "image": "docker.io/svclab/toolbox:v1", "command": ["sleep", "600"]}
+        return {"metadata": {"name": name}, "spec": {"containers": [container], **spec}}
+
+    plain = pod("plain")
+    k.call("create Pod plain", k.core.create_namespaced_pod, ns, plain)  # what the labs do works
+    privileged = pod("privileged")
+    privileged["spec"]["containers"][0]["securityContext"] = {"privileged": True}  # type: ignore[index]
+    refused = {
+        "a privileged container": privileged,
+        "the node's root folder": pod("host-path", volumes=[{"name": "root", "hostPath": {"path": "/"}}]),
+        "the node's network": pod("host-network", hostNetwork=True),
+    }
+    for what, manifest in refused.items():
+        with pytest.raises(Forbidden) as caught:
+            k.call("create Pod", k.core.create_namespaced_pod, ns, manifest)
+        assert "Pod Security level refuses it" in caught.value.message, what
+        assert caught.value.hint and "without privileges, host paths" in caught.value.hint, what
+    k.call("delete Pod plain", k.core.delete_namespaced_pod, "plain", ns, grace_period_seconds=0)
+
+
 def test_a_student_lab_without_provisioning_says_what_to_ask_for(
     students: tuple[Student, Student], as_student: object
 ) -> None:

@@ -117,7 +117,7 @@ def export(settings: Settings, target: Path, report: Progress = _quiet) -> Bundl
         text = json.dumps(manifest, indent=2).encode()
         partial = Path(work) / "bundle.tar"
         total, done = sum(p["size"] for p in parts.values()), 0
-        with tarfile.open(partial, "w") as tar:
+        with tarfile.open(partial, "w", dereference=True) as tar:  # files, never links
             _add_bytes(tar, MANIFEST, text)
             for name, path in files.items():
                 tar.add(path, arcname=name, recursive=False)
@@ -181,7 +181,7 @@ def verify(bundle: Bundle, report: Progress = _quiet) -> None:
             if info.name == MANIFEST:
                 continue
             want = parts.get(info.name)
-            if want is None or info.name in seen:
+            if want is None or info.name in seen or not info.isfile():
                 raise BundleError(f"{bundle.path} holds a part its manifest does not list: {info.name}")
             seen.add(info.name)
             digest, size = hashlib.sha256(), 0

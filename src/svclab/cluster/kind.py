@@ -232,11 +232,12 @@ class Cluster:
                     report("cluster", f"restarting crash-looping {', '.join(stuck)} in {ns}")
                     self.kubectl("delete", "pod", "-n", ns, "--wait=false", *stuck)
                     restarted.update(stuck)
-            return all(p.ready for ns in SYSTEM_NAMESPACES for p in reads.pods(ns))
+            return not any(reads.unready_pods(ns) for ns in SYSTEM_NAMESPACES)
 
-        poll(restart_backed_off, timeout=timeout, every=2, until=bool)
-        for ns in SYSTEM_NAMESPACES:  # ready by now, or an error that names the pods still waiting
-            reads.wait_pods_ready(ns, timeout=0)
+        if not poll(restart_backed_off, timeout=timeout, every=2, until=bool):
+            for ns in SYSTEM_NAMESPACES:
+                if waiting := reads.unready_pods(ns):
+                    raise reads.pods_not_ready(ns, waiting, timeout)
 
     def _install_addons(self, report: Report) -> None:
         """MetalLB (LoadBalancer IPs), svclab-nodeview and the read-only roles a class's students

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL, POD_SECURITY_LABELS
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
@@ -66,7 +66,7 @@ class GradingEnvironment:
         tenancy.delete_namespaces(self.namespaces)
         self._delete_account()
         for ns in self.namespaces:  # graded under the quota the student worked under, but see below
-            tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name})
+            tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name} | POD_SECURITY_LABELS)
             quota.limit(ns, grading_allowance(self.lab.allowance) if ns == self.namespace else BASIC)
         tenancy.ensure_classroom_namespace()
         k = kube()

@@ -188,6 +188,14 @@ def error_from_status(what: str, status: int, reason: str) -> APIError:
             status,
             reason,
         )
+    if status == 403 and "violates PodSecurity" in reason:
+        return Forbidden(
+            f"cannot {what}: the namespace's Pod Security level refuses it ({reason})",
+            "pods of a course namespace run without privileges, host paths, host ports or the host's "
+            "network: remove those fields",
+            status,
+            reason,
+        )
     if status in (401, 403):
         return Forbidden(
             f"cannot {what}: your kubeconfig's user is not allowed to ({reason})",

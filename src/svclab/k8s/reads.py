@@ -180,22 +180,25 @@ def daemonset_ready(name: str, namespace: str) -> bool:
     )
 
 
+def unready_pods(namespace: str) -> list[PodInfo]:
+    return [p for p in pods(namespace) if not p.ready]
+
+
 def wait_pods_ready(namespace: str, timeout: float = 240) -> None:
     """Every pod of the namespace Ready (finished ones aside); the error names the pods
     still waiting and why."""
-    waiting = poll(
-        lambda: [p for p in pods(namespace) if not p.ready],
-        timeout=timeout,
-        every=1.0,
-        until=lambda left: not left,
-    )
+    waiting = poll(lambda: unready_pods(namespace), timeout=timeout, every=1.0, until=lambda left: not left)
     if waiting:
-        named = ", ".join(f"{p.name} on {p.node or 'no node'} ({p.waiting or p.phase})" for p in waiting[:4])
-        raise ClusterError(
-            f"timed out after {timeout:.0f}s waiting for every pod in {namespace} to be Ready; "
-            f"not Ready: {named}{' …' if len(waiting) > 4 else ''}",
-            hint=f"`kubectl -n {namespace} describe pod NAME` shows why; `svclab doctor` checks the host",
-        )
+        raise pods_not_ready(namespace, waiting, timeout)
+
+
+def pods_not_ready(namespace: str, waiting: list[PodInfo], timeout: float) -> ClusterError:
+    named = ", ".join(f"{p.name} on {p.node or 'no node'} ({p.waiting or p.phase})" for p in waiting[:4])
+    return ClusterError(
+        f"timed out after {timeout:.0f}s waiting for every pod in {namespace} to be Ready; "
+        f"not Ready: {named}{' …' if len(waiting) > 4 else ''}",
+        hint=f"`kubectl -n {namespace} describe pod NAME` shows why; `svclab doctor` checks the host",
+    )
 
 
 def wait_pod_ready(name: str, namespace: str, timeout: float = 150) -> None:
