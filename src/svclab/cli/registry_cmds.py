@@ -81,8 +81,9 @@ def serve(
 def push(
     registry: Annotated[str, typer.Argument(help="HOST[:PORT][/PREFIX] of the registry, e.g. registry.example.edu")],
 ) -> None:
-    """Push every image a node runs to another registry (with docker and its logins), each under
-    its path without the original host – what a containerd mirror of that host asks for."""
+    """Push every image a node runs to another registry, with docker and its logins.
+
+    Each goes under its path without the original host: what a containerd mirror of that host asks for."""
     from svclab.cluster.registry import docker_push, parse_registry
 
     target = parse_registry(registry)
