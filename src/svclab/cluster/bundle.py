@@ -64,15 +64,23 @@ def _part_name(runtime_file: str) -> str:
     return os.path.normpath(f"build/{runtime_file}")
 
 
-def _sha256(path: Path, report: Progress = _quiet, what: str = "") -> str:
-    digest = hashlib.sha256()
-    total, done = path.stat().st_size, 0
+def _hash(
+    stream: IO[bytes], report: Progress = _quiet, what: str = "", start: int = 0, total: int = 0
+) -> tuple[str, int]:
+    """The sha256 and size of what ``stream`` holds, reporting progress as ``start`` + bytes read."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        report(what, start + size, total)
+    return digest.hexdigest(), size
+
+
+def _part(path: Path, report: Progress, name: str) -> dict[str, Any]:
+    """A part's manifest entry: sha256, size and (files but the image) mode."""
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-            done += len(chunk)
-            report(what, done, total)
-    return digest.hexdigest()
+        sha256, size = _hash(f, report, f"hashing {name}", total=path.stat().st_size)
+    return {"sha256": sha256, "size": size} | ({"mode": path.stat().st_mode & 0o777} if name != IMAGE_PART else {})
 
 
 def _zstd() -> str:
@@ -101,11 +109,7 @@ def export(settings: Settings, target: Path, report: Progress = _quiet) -> Bundl
         with image_file.open("wb") as out:
             runner.pipeline([["docker", "save", node], [zstd, "-q", "-T0", "-3"]], sink=out)
         files = {IMAGE_PART: image_file} | {_part_name(f): settings.build_dir / f for f in RUNTIME_FILES}
-        parts: dict[str, dict[str, Any]] = {
-            name: {"sha256": _sha256(path, report, f"hashing {name}"), "size": path.stat().st_size}
-            | ({"mode": path.stat().st_mode & 0o777} if name != IMAGE_PART else {})
-            for name, path in files.items()
-        }
+        parts = {name: _part(path, report, name) for name, path in files.items()}
         manifest = {
             "format": FORMAT,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -184,13 +188,8 @@ def verify(bundle: Bundle, report: Progress = _quiet) -> None:
             if want is None or info.name in seen or not info.isfile():
                 raise BundleError(f"{bundle.path} holds a part its manifest does not list: {info.name}")
             seen.add(info.name)
-            digest, size = hashlib.sha256(), 0
-            handle = _member(tar, info)
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                report("verifying", done + size, total)
-            if size != want["size"] or digest.hexdigest() != want["sha256"]:
+            sha256, size = _hash(_member(tar, info), report, "verifying", done, total)
+            if size != want["size"] or sha256 != want["sha256"]:
                 raise BundleError(
                     f"{info.name} in {bundle.path} is not what the bundle's manifest says "
                     f"({size} bytes, expected {want['size']}): the file is truncated or was changed"

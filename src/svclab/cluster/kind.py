@@ -226,13 +226,16 @@ class Cluster:
         def restart_backed_off() -> bool:
             """Pods that crashed while the cluster recovered (MetalLB without an API server, say)
             wait out a back-off of up to 5 minutes; deleted, their controller starts them now."""
+            ready = True
             for ns in SYSTEM_NAMESPACES:
-                stuck = [p.name for p in reads.pods(ns) if p.waiting == "CrashLoopBackOff" and p.name not in restarted]
+                waiting = reads.unready_pods(ns)
+                stuck = [p.name for p in waiting if p.waiting == "CrashLoopBackOff" and p.name not in restarted]
                 if stuck:
                     report("cluster", f"restarting crash-looping {', '.join(stuck)} in {ns}")
                     self.kubectl("delete", "pod", "-n", ns, "--wait=false", *stuck)
                     restarted.update(stuck)
-            return not any(reads.unready_pods(ns) for ns in SYSTEM_NAMESPACES)
+                ready = ready and not waiting
+            return ready
 
         if not poll(restart_backed_off, timeout=timeout, every=2, until=bool):
             for ns in SYSTEM_NAMESPACES:
