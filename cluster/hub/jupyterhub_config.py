@@ -48,20 +48,21 @@ c.KubeSpawner.mem_limit = env.get("SVCLAB_SERVER_MEMORY", "768M")
 c.KubeSpawner.k8s_api_request_timeout = 10
 c.KubeSpawner.k8s_api_request_retry_timeout = 60
 c.KubeSpawner.delete_grace_period = 1
-# One claim per student (hub-data in <student>-server) on the hub's data folder; the pod
-# sees only its own parts of it: the home, its own inbox of submissions, and the released
-# labs and feedback, read-only. nbgrader's exchange root is a scratch folder around them.
+# Three claims per student in <student>-server (svclab.hub.objects): their home, their own
+# inbox of submissions, and the course's exchange, of which the pod mounts only the released
+# labs and the feedback, read-only. nbgrader's exchange root is a scratch folder around them,
+# so a student sees no one else's submissions.
 exchange = "/srv/nbgrader/exchange/svclab"
 c.KubeSpawner.volumes = [
-    {"name": "hub-data", "persistentVolumeClaim": {"claimName": "hub-data"}},
-    {"name": "exchange", "emptyDir": {}},
+    *({"name": n, "persistentVolumeClaim": {"claimName": n}} for n in ("home", "inbound", "exchange")),
+    {"name": "exchange-root", "emptyDir": {}},
 ]
 c.KubeSpawner.volume_mounts = [
-    {"name": "hub-data", "mountPath": "/home/jovyan", "subPath": "home/{username}"},
-    {"name": "exchange", "mountPath": "/srv/nbgrader/exchange"},
-    {"name": "hub-data", "mountPath": f"{exchange}/outbound", "subPath": "exchange/outbound", "readOnly": True},
-    {"name": "hub-data", "mountPath": f"{exchange}/feedback", "subPath": "exchange/feedback", "readOnly": True},
-    {"name": "hub-data", "mountPath": f"{exchange}/inbound", "subPath": "inbound/{username}"},
+    {"name": "home", "mountPath": "/home/jovyan"},
+    {"name": "exchange-root", "mountPath": "/srv/nbgrader/exchange"},
+    {"name": "exchange", "mountPath": f"{exchange}/outbound", "subPath": "outbound", "readOnly": True},
+    {"name": "exchange", "mountPath": f"{exchange}/feedback", "subPath": "feedback", "readOnly": True},
+    {"name": "inbound", "mountPath": f"{exchange}/inbound"},
 ]
 
 culler = "jupyterhub-idle-culler"

@@ -23,7 +23,7 @@ import yaml
 
 from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, POD_SECURITY_LABELS, STUDENT_LABEL
 from svclab.errors import InvalidInput
-from svclab.identity import STUDENT_NAME, namespace
+from svclab.identity import STUDENT_NAME, namespace, server_namespace
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
@@ -188,7 +188,11 @@ class Classroom:
 
     def _grant(self, ns: str, name: str, room: StudentNamespace) -> None:
         k = kube()
-        subject = {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE}
+        # the classroom account (kubeconfig) and the hub server's account hold the same rights
+        subjects = [
+            {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE},
+            {"kind": "ServiceAccount", "name": name, "namespace": server_namespace(name)},
+        ]
         bindings = [("ClusterRole", "admin", "svclab-student")]
         if room.rules:
             tenancy.ensure(
@@ -208,7 +212,7 @@ class Classroom:
                 {
                     "metadata": {"name": binding},
                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
-                    "subjects": [subject],
+                    "subjects": subjects,
                 },
             )
         quota.limit(ns, room.allowance)

@@ -25,6 +25,12 @@ POD_SECURITY_LABELS = {"pod-security.kubernetes.io/enforce": "baseline"}
 
 #: where `svclab classroom` keeps each student's ServiceAccount and token (students have no rights there)
 CLASSROOM_NAMESPACE = "svclab-classroom"
+#: the class's JupyterHub (`svclab hub up`); each student's server runs in ``<student>-server``
+#: under the ServiceAccount ``<student>`` there, which holds the same rights as the classroom one
+HUB_NAMESPACE = "svclab-hub"
+SERVER_SUFFIX = "-server"
+#: where every node sees the hub's data folder on the host (homes, submissions, the hub's database)
+HUB_MOUNT = "/srv/svclab-hub"
 
 #: the label the EndpointSlice controller and kube-proxy use to tie a slice to its Service
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

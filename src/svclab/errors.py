@@ -6,11 +6,12 @@ both and never a traceback.
     ├── ToolMissing      a program (docker, kind, kubectl …) is not installed
     ├── CommandFailed    a subprocess exited non-zero (command, exit code, stderr)
     ├── ClusterError     the cluster is missing, unhealthy or unreachable
-    │   └── APIError     the API server refused a request (HTTP status kept)
-    │       ├── NotFound    404: the object (or its kind) does not exist
-    │       ├── Forbidden   401/403: the kubeconfig's user may not do this
-    │       ├── Conflict    409: it exists already, or changed meanwhile
-    │       └── Rejected    400/422: the object is invalid (also an InvalidInput)
+    │   ├── APIError     the API server refused a request (HTTP status kept)
+    │   │   ├── NotFound    404: the object (or its kind) does not exist
+    │   │   ├── Forbidden   401/403: the kubeconfig's user may not do this
+    │   │   ├── Conflict    409: it exists already, or changed meanwhile
+    │   │   └── Rejected    400/422: the object is invalid (also an InvalidInput)
+    │   └── HubError     the class's JupyterHub is missing, not ready, or refused a request
     ├── BuildError       an offline image build step failed
     ├── InvalidInput     a name, port or manifest given by the user is wrong
     └── CheckFailed      a lab check found the student's work incomplete or wrong
@@ -51,6 +52,10 @@ class CommandFailed(SvclabError):
 
 class ClusterError(SvclabError):
     """The cluster is missing, unhealthy or cannot be reached."""
+
+
+class HubError(ClusterError):
+    """The class's JupyterHub is not deployed, not ready, or its REST API refused a request."""
 
 
 class InvalidInput(SvclabError):

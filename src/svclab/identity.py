@@ -1,8 +1,9 @@
 """Who this kernel works for, read from its kubeconfig alone.
 
 A student of a class (``svclab classroom add alice``) holds a kubeconfig for the
-ServiceAccount ``alice`` in ``svclab-classroom``; the API server says so in a
-SelfSubjectReview. Labs and lectures then work in that student's namespaces,
+ServiceAccount ``alice`` in ``svclab-classroom``, or, in their server on the class's hub,
+the token of the ServiceAccount ``alice`` in ``alice-server``; the API server says which
+in a SelfSubjectReview. Labs and lectures then work in that student's namespaces,
 ``alice-<lab>`` and ``alice-<lecture>``, which the instructor provisioned; anyone else
 (one person with their own kind cluster, the instructor) is not a student."""
 
@@ -12,20 +13,26 @@ import re
 from functools import cache
 from pathlib import Path
 
-from svclab.constants import CLASSROOM_NAMESPACE
+from svclab.constants import CLASSROOM_NAMESPACE, SERVER_SUFFIX
 from svclab.errors import APIError
 from svclab.k8s import tenancy
 from svclab.settings import settings
 
 #: a student's name: a DNS label short enough for ``<name>-lecture-05-client`` to be one too
 STUDENT_NAME = re.compile(r"[a-z]([-a-z0-9]{0,38}[a-z0-9])?")
-_SERVICE_ACCOUNT_USER = re.compile(rf"system:serviceaccount:{CLASSROOM_NAMESPACE}:(?P<name>{STUDENT_NAME.pattern})")
+_SERVICE_ACCOUNT_USER = re.compile(
+    rf"system:serviceaccount:(?:{CLASSROOM_NAMESPACE}|(?P<server>{STUDENT_NAME.pattern}){SERVER_SUFFIX})"
+    rf":(?P<name>{STUDENT_NAME.pattern})"
+)
 
 
 def student_of(username: str) -> str | None:
-    """The student a user name belongs to, or None (``system:serviceaccount:svclab-classroom:alice`` → alice)."""
+    """The student a user name belongs to, or None (``system:serviceaccount:svclab-classroom:alice``
+    and ``system:serviceaccount:alice-server:alice`` → alice)."""
     found = _SERVICE_ACCOUNT_USER.fullmatch(username)
-    return found["name"] if found else None
+    if not found or found["server"] not in (None, found["name"]):
+        return None  # a ServiceAccount in another student's server namespace is nobody's
+    return found["name"]
 
 
 def student() -> str | None:
@@ -48,3 +55,8 @@ def _stamp(path: Path) -> float:
 def namespace(student_name: str, name: str) -> str:
     """The namespace a student works in for lab or lecture ``name``."""
     return f"{student_name}-{name}"
+
+
+def server_namespace(student_name: str) -> str:
+    """The namespace of a student's server on the class's hub."""
+    return f"{student_name}{SERVER_SUFFIX}"

@@ -69,6 +69,9 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CACHE", "XDG_CACHE_HOME", ".cache"))
     #: svclab's own kubeconfig and the record of which cluster it drives
     config_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CONFIG", "XDG_CONFIG_HOME", ".config"))
+    #: the class's data on the hub: students' homes, submissions, released labs, the hub's
+    #: database; every node mounts it (HUB_MOUNT), so it outlives the cluster. Not a cache
+    hub_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_HUB_DATA", "XDG_DATA_HOME", ".local/share"))
 
     @property
     def data_dir(self) -> Path:

@@ -108,6 +108,35 @@ def grade_feedback(lab: str, course: CourseRoot = None) -> None:
         console.print(str(page))
 
 
+@grade_app.command("release")
+@friendly
+def grade_release(labs: list[str], course: CourseRoot = None) -> None:
+    """Release labs to the hub's students (their Assignments tab offers them to fetch)."""
+    for name in labs:
+        console.print(f"{name}: released ({_course(course).release(name)})", highlight=False)
+
+
+@grade_app.command("collect")
+@friendly
+def grade_collect(lab: str, course: CourseRoot = None) -> None:
+    """Collect the hub students' latest submissions of a lab, ready for autograde."""
+    found = _course(course).collect(lab)
+    for line in found.refused:
+        console.print(f"[red]refused:[/] {line}", highlight=False)
+    if found.students:
+        console.print(f"{lab}: collected {len(found.students)} ({', '.join(sorted(found.students))})", highlight=False)
+    else:
+        console.print(f"{lab}: no submissions on the hub yet")
+
+
+@grade_app.command("release-feedback")
+@friendly
+def grade_release_feedback(lab: str, course: CourseRoot = None) -> None:
+    """Feedback pages for the graded submissions, released to the students on the hub."""
+    pages = _course(course).release_feedback(lab)
+    console.print(f"{lab}: feedback released for {len(pages)} submission(s)")
+
+
 @grade_app.command("stats")
 @friendly
 def grade_stats(lab: str, course: CourseRoot = None) -> None:

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from pathlib import Path
+from typing import Any
 
 import yaml
 
 from svclab import runner
 from svclab.cluster.registry import containerd_mirror_patch
+from svclab.constants import HUB_MOUNT
 from svclab.errors import ClusterError
 from svclab.settings import CLUSTER_NAME, port_span
 
 SERVICE_SUBNET = "10.96.0.0/16"
 
 
-def kind_config(node_image: str, node_ports: range, mirror: str | None = None) -> str:
+def kind_config(node_image: str, node_ports: range, mirror: str | None = None, hub_dir: Path | None = None) -> str:
     """kind's cluster config: 1 control plane + 2 workers, iptables kube-proxy,
     and the course's NodePort range published on 127.0.0.1; with ``mirror`` (HOST:PORT),
-    the nodes' containerd pulls through that registry (`svclab images serve`)."""
+    the nodes' containerd pulls through that registry (`svclab images serve`); with
+    ``hub_dir``, every node sees that host folder at HUB_MOUNT (the hub's volumes)."""
     patch = yaml.safe_dump(
         {"kind": "ClusterConfiguration", "apiServer": {"extraArgs": {"service-node-port-range": port_span(node_ports)}}}
     )
-    config = {
+    config: dict[str, Any] = {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": CLUSTER_NAME,
@@ -43,6 +47,9 @@ def kind_config(node_image: str, node_ports: range, mirror: str | None = None) -
             {"role": "worker", "image": node_image},
         ],
     }
+    if hub_dir:
+        for node in config["nodes"]:
+            node["extraMounts"] = [{"hostPath": str(hub_dir), "containerPath": HUB_MOUNT}]
     if mirror:
         config["containerdConfigPatches"] = [containerd_mirror_patch(mirror)]
     return yaml.safe_dump(config, sort_keys=False)

@@ -94,7 +94,8 @@ class Cluster:
         self.images.ensure(lambda step, line: report("images", f"{step.title}: {line}"))
         ports = self.settings.node_ports if class_size is None else node_port_range(class_size)
         mirror = self._state().get("mirror") if mirror is None else mirror
-        config = kind_config(self.images.node_image, ports, mirror)
+        self.settings.hub_dir.mkdir(parents=True, exist_ok=True)
+        config = kind_config(self.images.node_image, ports, mirror, self.settings.hub_dir)
         if self._kind_exists() and self._state().get("kind_config") != _digest(config):
             report("cluster", "the cluster was made from another node image or configuration; recreating it")
             self._kind("delete", "cluster", "--name", CLUSTER_NAME, timeout=300)

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -38,6 +38,14 @@ from svclab.settings import GRADING_SLOTS, settings
 SUBMISSION_TIMEOUT = 1800
 #: what nbgrader and the grading namespaces can use as a student id
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass
+class Collected:
+    """What `collect` took from the hub's inboxes, and what it refused."""
+
+    students: set[str] = field(default_factory=set)
+    refused: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,42 @@ class Course:
         _known(lab)
         self.nbgrader("generate_feedback", lab, "--force")
         return sorted((self.root / "feedback").glob(f"*/{lab}/*.html"))
+
+    # -- the hub's exchange (nbgrader's own, on the hub's data folder) ---------------------------
+    def _exchange(self, *args: str) -> str:
+        return self.nbgrader(*args, f"--Exchange.root={settings().hub_dir / 'exchange'}")
+
+    def release(self, lab: str) -> Path:
+        """Generate the lab's student version and release it to the hub's students."""
+        self.generate(lab)
+        self._exchange("release_assignment", lab, "--force")
+        return settings().hub_dir / "exchange" / "svclab" / "outbound" / lab
+
+    def collect(self, lab: str) -> Collected:
+        """Take each hub student's latest submission of the lab into the course (nbgrader
+        collect). A student's pod writes only into their own inbox, so a submission is
+        trusted only under the name of the inbox it came from."""
+        _known(lab)
+        exchange = settings().hub_dir / "exchange" / "svclab" / "inbound"
+        exchange.mkdir(parents=True, exist_ok=True)
+        found = Collected()
+        for inbox in sorted((settings().hub_dir / "inbound").glob("*")):
+            for entry in sorted(inbox.glob(f"*+{lab}+*")):
+                if not entry.name.startswith(f"{inbox.name}+{lab}+"):
+                    found.refused.append(f"{inbox.name}: {entry.name} (a submission under another name)")
+                    continue
+                if not (exchange / entry.name).exists():
+                    shutil.copytree(entry, exchange / entry.name)
+                found.students.add(inbox.name)
+        if found.students:
+            self._exchange("collect", lab, "--update")
+        return found
+
+    def release_feedback(self, lab: str) -> list[Path]:
+        """Feedback pages for every graded submission, released to the students on the hub."""
+        pages = self.feedback(lab)
+        self._exchange("release_feedback", lab)
+        return pages
 
     def scores(self, lab: str) -> dict[str, dict[str, float]]:
         """{student: {check name: points}} from the gradebook."""
