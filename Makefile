@@ -9,8 +9,8 @@ lab: setup        ## cluster up (builds the offline images once), then JupyterLa
 	.venv/bin/svclab lab
 
 lint:             ## style, formatting and types (no cluster needed)
-	.venv/bin/ruff check src tests grader
-	.venv/bin/ruff format --check src tests grader
+	.venv/bin/ruff check src tests grader cluster/hub
+	.venv/bin/ruff format --check src tests grader cluster/hub
 	.venv/bin/mypy
 
 test: setup lint  ## cluster up, then the whole test suite against it

@@ -223,6 +223,12 @@ class Classroom:
         k = kube()
         gone = tenancy.labelled_namespaces(f"{STUDENT_LABEL}={name}")
         tenancy.delete_namespaces(gone, wait=False)
+        # their volumes on the hub (the files stay in the hub's data folder)
+        k.call(
+            f"delete the volumes of {name}",
+            k.core.delete_collection_persistent_volume,
+            label_selector=f"{STUDENT_LABEL}={name}",
+        )
         for what, delete, obj in (
             ("token Secret", k.core.delete_namespaced_secret, f"{name}-token"),
             ("ServiceAccount", k.core.delete_namespaced_service_account, name),

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "svclab.cluster",
     ),
     ("svclab.labs",),
-    ("svclab.grading", "svclab.course", "svclab.widgets", "svclab.classroom", "svclab.workspace"),
+    ("svclab.grading", "svclab.course", "svclab.widgets", "svclab.classroom", "svclab.workspace", "svclab.hub"),
     ("svclab.bench", "svclab.cli", "svclab"),
 ]
 

@@ -109,3 +109,12 @@ def hub_add_students(
     console.print(table)
     if passwords:
         console.print("passwords are shown only now: hand them out; --reset-password makes new ones")
+
+
+@hub_app.command("remove-students")
+@friendly
+def hub_remove_students(names: list[str]) -> None:
+    """Take students off the hub and out of the class (their files stay in the hub's data folder)."""
+    Hub().remove_students(names)
+    for name in names:
+        console.print(f"{name}: removed from the hub and the class", highlight=False)

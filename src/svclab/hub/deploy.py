@@ -172,6 +172,28 @@ class Hub:
         api.add_users(names)
         return passwords
 
+    def remove_students(self, names: list[str]) -> None:
+        """Take students off the hub and out of the class: their server, login, namespaces and
+        volumes (`svclab classroom remove`); their files stay in the data folder."""
+        for name in names:
+            check_name(name)
+        api = self.api()
+        k = kube()
+        hashes = self._password_hashes()
+        for name in names:
+            api.stop(name)
+            api.call("DELETE", f"/users/{name}", ok=(404,))
+            if name in hashes:
+                patch = [{"op": "remove", "path": f"/data/{name}"}]
+                k.call(
+                    f"forget the password of {name}",
+                    k.core.patch_namespaced_secret,
+                    objects.USERS,
+                    HUB_NAMESPACE,
+                    patch,
+                )
+            Classroom().remove(name)
+
     def _password_hashes(self) -> dict[str, str]:
         k = kube()
         found = k.get("read the hub's users", k.core.read_namespaced_secret, objects.USERS, HUB_NAMESPACE)
