@@ -1,0 +1,78 @@
+"""Where a kernel reaches a node port (127.0.0.1 here, the control-plane node's InternalIP
+from a pod), and the addresses svclab sends traffic to, without a cluster: the environment
+and the node list are faked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from svclab.errors import ClusterError
+from svclab.k8s import nodehost, reads
+from svclab.k8s.objects import NodeInfo
+
+NODES = [
+    NodeInfo("svclab-worker", ("worker",), True, "172.18.0.3"),
+    NodeInfo("svclab-control-plane", ("control-plane",), True, "172.18.0.4"),
+    NodeInfo("svclab-worker2", ("worker",), True, "172.18.0.2"),
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh_answer() -> Iterator[None]:
+    """Each test asks anew (node_host() is cached per process)."""
+    nodehost.node_host.cache_clear()
+    yield
+    nodehost.node_host.cache_clear()
+
+
+@pytest.fixture
+def in_a_pod(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A kernel in a pod of a cluster with NODES; returns the list of node reads made."""
+    calls: list[int] = []
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setattr(reads, "nodes", lambda: calls.append(1) or NODES)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"KUBERNETES_SERVICE_HOST": "10.96.0.1", "JUPYTERHUB_USER": "ada"}, True),
+        ({"KUBERNETES_SERVICE_HOST": "10.96.0.1"}, True),
+        ({"JUPYTERHUB_USER": "ada"}, False),  # a hub on this machine
+        ({"KUBERNETES_SERVICE_HOST": ""}, False),
+        ({}, False),
+    ],
+)
+def test_a_pod_is_told_by_the_kubelets_variable(environ: dict[str, str], expected: bool) -> None:
+    assert nodehost.in_a_pod(environ) is expected
+
+
+def test_on_this_machine_node_ports_are_on_loopback_without_reading_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada")
+
+    def no_read() -> list[NodeInfo]:
+        raise AssertionError("nodes read on this machine")
+
+    monkeypatch.setattr(reads, "nodes", no_read)
+    assert nodehost.node_host() == "127.0.0.1"
+
+
+def test_in_a_pod_node_ports_are_on_the_control_plane_node_read_once(in_a_pod: list[int]) -> None:
+    assert nodehost.node_host() == "172.18.0.4"
+    assert nodehost.node_host() == "172.18.0.4"
+    assert len(in_a_pod) == 1
+
+
+def test_without_a_control_plane_node_the_first_node_by_name_serves() -> None:
+    workers = [n for n in NODES if "control-plane" not in n.roles]
+    assert nodehost.control_plane_ip(workers) == "172.18.0.3"
+    assert nodehost.control_plane_ip([NodeInfo("cp", ("control-plane",), True, ""), *workers]) == "172.18.0.3"
+
+
+def test_no_node_address_at_all_is_a_cluster_error() -> None:
+    with pytest.raises(ClusterError, match="no node of the cluster has an InternalIP"):
+        nodehost.control_plane_ip([NodeInfo("cp", ("control-plane",), True, "")])
