@@ -8,15 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from svclab import traffic
 from svclab.errors import ClusterError
 from svclab.k8s import nodehost, reads
-from svclab.k8s.objects import NodeInfo
+from svclab.k8s.objects import NodeInfo, PortInfo, ServiceInfo
+from svclab.labs.checks.reach import node_port_url, reachable_on_node_port
+from svclab.labs.spec import Context
+from svclab.settings import settings
 
 NODES = [
     NodeInfo("svclab-worker", ("worker",), True, "172.18.0.3"),
     NodeInfo("svclab-control-plane", ("control-plane",), True, "172.18.0.4"),
     NodeInfo("svclab-worker2", ("worker",), True, "172.18.0.2"),
 ]
+PORT = settings().node_ports[0]
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +81,41 @@ def test_without_a_control_plane_node_the_first_node_by_name_serves() -> None:
 def test_no_node_address_at_all_is_a_cluster_error() -> None:
     with pytest.raises(ClusterError, match="no node of the cluster has an InternalIP"):
         nodehost.control_plane_ip([NodeInfo("cp", ("control-plane",), True, "")])
+
+
+# -- every node-port URL uses it --------------------------------------------------------------------
+NODE_PORT_SERVICE = ServiceInfo("web", "ns1", "NodePort", "10.96.0.9", (PortInfo(80, 8080, node_port=PORT),))
+
+
+class PodContext(Context):
+    """A check's view from a kernel in a pod: one Service, the control-plane node at 172.18.0.4."""
+
+    def __init__(self, service: ServiceInfo) -> None:
+        super().__init__("ns1")
+        self.svc = service
+
+    def service(self, name: str, namespace: str | None = None) -> ServiceInfo | None:
+        return self.svc if name == self.svc.name else None
+
+    def node_host(self) -> str:
+        return "172.18.0.4"
+
+
+def test_a_checks_node_port_url_is_at_the_contexts_node_host() -> None:
+    assert node_port_url("web")(PodContext(NODE_PORT_SERVICE)) == f"http://172.18.0.4:{PORT}/"
+
+
+def test_no_node_port_says_where_nothing_answers() -> None:
+    cluster_ip = ServiceInfo("web", "ns1", "ClusterIP", "10.96.0.9", (PortInfo(80, 8080),))
+    verdict = reachable_on_node_port("web")(PodContext(cluster_ip))
+    assert not verdict.passed
+    assert verdict.message.endswith("so no node opens a port for it and nothing answers on 172.18.0.4")
+
+
+def test_the_service_urls_use_the_given_node_host() -> None:
+    urls = NODE_PORT_SERVICE.urls("172.18.0.4")
+    assert urls == {"in cluster": "http://web.ns1:80/", "node port": f"http://172.18.0.4:{PORT}/"}
+
+
+def test_load_tests_over_the_node_port_go_to_the_node_host(in_a_pod: list[int]) -> None:
+    assert traffic.target_url(NODE_PORT_SERVICE, "nodeport") == f"http://172.18.0.4:{PORT}/"
