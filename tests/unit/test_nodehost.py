@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from svclab import traffic
-from svclab.errors import ClusterError
+from svclab import http, traffic
+from svclab.errors import ClusterError, InvalidInput
 from svclab.k8s import nodehost, reads
 from svclab.k8s.objects import NodeInfo, PortInfo, ServiceInfo
 from svclab.labs.checks.reach import node_port_url, reachable_on_node_port
@@ -21,6 +21,7 @@ NODES = [
     NodeInfo("svclab-control-plane", ("control-plane",), True, "172.18.0.4"),
     NodeInfo("svclab-worker2", ("worker",), True, "172.18.0.2"),
 ]
+POOL = ["172.18.255.224-172.18.255.254"]
 PORT = settings().node_ports[0]
 
 
@@ -81,6 +82,40 @@ def test_without_a_control_plane_node_the_first_node_by_name_serves() -> None:
 def test_no_node_address_at_all_is_a_cluster_error() -> None:
     with pytest.raises(ClusterError, match="no node of the cluster has an InternalIP"):
         nodehost.control_plane_ip([NodeInfo("cp", ("control-plane",), True, "")])
+
+
+# -- the addresses traffic may go to ----------------------------------------------------------------
+@pytest.fixture
+def cluster_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reads, "nodes", lambda: NODES)
+    monkeypatch.setattr(reads, "load_balancer_pools", lambda: POOL)
+
+
+@pytest.mark.usefixtures("cluster_addresses")
+@pytest.mark.parametrize(
+    ("url", "ip"),
+    [
+        ("http://127.0.0.1:30001/", "127.0.0.1"),
+        ("http://localhost:30001/", "127.0.0.1"),
+        ("http://172.18.0.4:30001/", "172.18.0.4"),  # the control-plane node
+        ("http://172.18.0.2:30001/", "172.18.0.2"),  # a worker
+        ("http://172.18.255.230/", "172.18.255.230"),  # MetalLB's pool
+    ],
+)
+def test_the_clusters_own_addresses_are_accepted(url: str, ip: str) -> None:
+    assert http.cluster_address(url) == ip
+
+
+@pytest.mark.usefixtures("cluster_addresses")
+@pytest.mark.parametrize("url", ["http://172.18.0.9:30001/", "http://8.8.8.8/", "http://10.0.0.1:30001/"])
+def test_any_other_address_is_refused(url: str) -> None:
+    with pytest.raises(InvalidInput, match="is not one of the cluster's addresses"):
+        http.cluster_address(url)
+
+
+def test_a_host_name_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"'example\.com' is not an IP address"):
+        http.cluster_address("http://example.com/")
 
 
 # -- every node-port URL uses it --------------------------------------------------------------------
