@@ -23,6 +23,7 @@ _EXPORTS = {
         "Rejected",
     ],
     "svclab.k8s.objects": ["ServiceInfo"],
+    "svclab.k8s.nodehost": ["node_host"],
     "svclab.exposing": [
         "ServicePlan",
         "expose",

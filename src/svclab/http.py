@@ -1,6 +1,6 @@
-"""HTTP from this machine to the cluster's own addresses: node ports on 127.0.0.1 and
-MetalLB's LoadBalancer IPs. Never through a proxy from the environment, and never to
-any other address."""
+"""HTTP from this kernel to the cluster's own addresses: node ports (on 127.0.0.1 of this
+machine, or on a node's IP from a pod) and MetalLB's LoadBalancer IPs. Never through a
+proxy from the environment, and never to any other address."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 
 from svclab.errors import ClusterError, InvalidInput
-from svclab.k8s import reads
+from svclab.k8s import nodehost, reads
 
 
 class NoAnswer(ClusterError):
@@ -26,16 +26,23 @@ class NoAnswer(ClusterError):
 
 
 def cluster_address(url: str) -> str:
-    """The URL's host if it is one of the cluster's addresses on this machine; else InvalidInput."""
+    """The URL's host if it is one of the cluster's own addresses (loopback, a node's
+    InternalIP, an address of MetalLB's pools); else InvalidInput."""
     host = urllib.parse.urlsplit(url).hostname or ""
     try:
-        ip = "127.0.0.1" if host == "localhost" else str(ipaddress.ip_address(host))
+        ip = nodehost.LOOPBACK if host == "localhost" else str(ipaddress.ip_address(host))
     except ValueError:
-        raise InvalidInput(f"{host!r} is not an IP address", "use 127.0.0.1:<nodePort> or a LoadBalancer IP") from None
-    if not (ipaddress.ip_address(ip).is_loopback or reads.in_blocks(ip, reads.load_balancer_pools())):
         raise InvalidInput(
-            f"{ip} is not one of the cluster's addresses on this machine",
-            "the course only sends traffic to 127.0.0.1 (node ports) and MetalLB's pool",
+            f"{host!r} is not an IP address", "use svclab.node_host() with the node port, or a LoadBalancer IP"
+        ) from None
+    if not (
+        ipaddress.ip_address(ip).is_loopback
+        or ip in {n.ip for n in reads.nodes()}
+        or reads.in_blocks(ip, reads.load_balancer_pools())
+    ):
+        raise InvalidInput(
+            f"{ip} is not one of the cluster's addresses",
+            "the course only sends traffic to node ports (on 127.0.0.1 or a node's IP) and MetalLB's pool",
         )
     return ip
 

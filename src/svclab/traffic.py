@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from svclab.errors import InvalidInput
-from svclab.k8s import reads
+from svclab.k8s import nodehost, reads
 from svclab.k8s.objects import ServiceInfo
 from svclab.services import require_service
 from svclab.toolbox import run_in_probe
@@ -68,7 +68,7 @@ def target_url(info: ServiceInfo, source: str, port: int | None = None) -> str:
                 f"Service {info.name} is of type {info.type} and has no node port",
                 "expose it with type NodePort (or LoadBalancer), or send from a pod",
             )
-        return f"http://127.0.0.1:{chosen.node_port}/"
+        return f"http://{nodehost.node_host()}:{chosen.node_port}/"
     if not info.external_ip:
         raise InvalidInput(
             f"Service {info.name} has no external IP (type {info.type})",
@@ -93,7 +93,7 @@ def spread(
     """Send ``requests`` requests (each on a new connection) and count the answering pods.
 
     ``source``: ``pod`` (from the namespace's toolbox pod to the Service's DNS name),
-    ``nodeport`` (from this machine to 127.0.0.1:<nodePort>) or ``loadbalancer``
+    ``nodeport`` (from this kernel to <node host>:<nodePort>, see :func:`svclab.node_host`) or ``loadbalancer``
     (from this machine to the external IP)."""
     if not isinstance(requests, int) or not 1 <= requests <= MAX_REQUESTS:
         raise InvalidInput(f"{requests!r} requests is out of range", f"send 1 to {MAX_REQUESTS}")

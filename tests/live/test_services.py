@@ -51,8 +51,8 @@ def test_nodeport_with_chosen_port_and_name(cluster: Kubectl, hello_world: str) 
     assert kubectl_renders(cluster, plan.command) == plan.manifest
     info = sl.apply_plan(plan)
     assert (info.type, info.node_port, info.ports[0].name) == ("NodePort", port, "http")
-    assert info.urls()["node port"] == f"http://127.0.0.1:{port}/"
-    body = eventually(lambda: http_get(info.urls()["node port"]))
+    assert info.urls(sl.node_host())["node port"] == f"http://127.0.0.1:{port}/"  # this machine
+    body = eventually(lambda: http_get(info.urls(sl.node_host())["node port"]))
     assert body.startswith("Hello, world!\nVersion: 1.0.0\nHostname: hello-world-")
 
 
@@ -61,7 +61,7 @@ def test_loadbalancer_reports_its_external_ip(cluster: Kubectl, hello_world: str
     info = sl.expose("hello-world", 80, 8080, type="LoadBalancer", name="lb", namespace=hello_world)
     assert info.type == "LoadBalancer" and info.node_port
     assert info.external_ip and info.external_ip.startswith("172.18.255.")
-    assert eventually(lambda: http_get(info.urls()["load balancer"])).startswith("Hello, world!")
+    assert eventually(lambda: http_get(info.urls(sl.node_host())["load balancer"])).startswith("Hello, world!")
 
 
 def test_invalid_input_is_explained_and_changes_nothing(

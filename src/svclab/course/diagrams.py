@@ -8,7 +8,7 @@ from html import escape
 
 from svclab.course.svg import ARROW, COLORS, Diagram, arrow, box, short
 from svclab.errors import InvalidInput
-from svclab.k8s import reads
+from svclab.k8s import nodehost, reads
 from svclab.services import describe_service
 
 
@@ -27,6 +27,7 @@ def network_diagram(service: str, namespace: str, client: str | None = None) -> 
             "it is only a DNS CNAME: look at it with svclab.resolve(name, 'CNAME', namespace)",
         )
     nets = reads.networks()
+    here = nodehost.node_host()  # where this kernel reaches the control-plane node's node ports
     port = info.ports[0] if info.ports else None
     port_number = port.port if port else ""
     client = client or ("toolbox" if info.type == "ClusterIP" else "this machine")
@@ -93,7 +94,8 @@ def network_diagram(service: str, namespace: str, client: str | None = None) -> 
         n = node_info.get(node)
         node_lines = [node, f"{n.ip if n else '?'}" + (f" : {info.node_port}" if info.node_port else "")]
         if info.node_port and uses_nodes:
-            node_lines.append(f"127.0.0.1 : {info.node_port} here" if "control-plane" in node else "")
+            reached_here = "control-plane" in node and (n is None or n.ip != here)
+            node_lines.append(f"{here} : {info.node_port} here" if reached_here else "")
         body.append(
             box(
                 node_x,
@@ -175,7 +177,7 @@ def network_diagram(service: str, namespace: str, client: str | None = None) -> 
                 arrows.append(arrow(lx + lw, mid, node_x, ry + 20, "#00838f", dash=True))
         elif uses_nodes:
             published = next((ry for node, ry, _ in rows if "control-plane" in node), rows[0][1])
-            arrows.append(arrow(cx + cw, mid, node_x, published + 20, COLORS["client"], f"127.0.0.1:{info.node_port}"))
+            arrows.append(arrow(cx + cw, mid, node_x, published + 20, COLORS["client"], f"{here}:{info.node_port}"))
         else:
             arrows.append(arrow(cx + cw, mid, svc_x, mid, "#b71c1c", "no route from outside", dash=True))
     else:
@@ -212,9 +214,10 @@ def network_diagram(service: str, namespace: str, client: str | None = None) -> 
             "from pods and nodes but not from outside the cluster."
         )
     elif info.type == "NodePort":
-        caption += (
-            f" Every node answers on port {info.node_port}; this cluster publishes the node ports of "
-            "its control-plane node on 127.0.0.1."
+        caption += f" Every node answers on port {info.node_port}; " + (
+            "this cluster publishes the node ports of its control-plane node on 127.0.0.1."
+            if here == nodehost.LOOPBACK
+            else f"this notebook reaches them at the control-plane node's address, {here}."
         )
     else:
         caption += (

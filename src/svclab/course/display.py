@@ -53,7 +53,8 @@ def show(thing: Any) -> Html:
 def fetch(url: str, timeout: float = 3, retry_for: float = 15) -> str:
     """GET ``url`` from this machine (what ``curl`` does) and return the reply, retrying for
     ``retry_for`` seconds while nothing answers (a new node port or LoadBalancer IP takes a
-    moment). Only the cluster's own addresses are allowed: loopback (node ports) and MetalLB's pool."""
+    moment). Only the cluster's own addresses are allowed: node ports (on 127.0.0.1 or a node's IP,
+    see :func:`svclab.node_host`) and MetalLB's pool."""
     http.cluster_address(url)
 
     def attempt() -> str | http.NoAnswer:

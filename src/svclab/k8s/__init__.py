@@ -6,6 +6,8 @@
   parsed from the client's objects (pure functions, tested on recorded data);
 - ``reads``: one helper per fact (a Service, ready pods, ready endpoints, rollouts, nodes,
   MetalLB pools, kube-proxy and svclab-nodeview on a node);
+- ``nodehost``: the address at which this process reaches a node port (127.0.0.1 here, the
+  control-plane node's IP from a pod);
 - ``tenancy``: namespaces (create, empty, delete), idempotent provisioning, who am I;
 - ``manifests``: the one hello-world Deployment and the one toolbox pod;
 - ``kubectl``: kubectl, only where the student's own command is the point

@@ -64,14 +64,15 @@ class ServiceInfo:
         """The Service port ``number`` (what clients connect to), if it has one."""
         return next((p for p in self.ports if p.port == number), None)
 
-    def urls(self) -> dict[str, str]:
-        """Where to reach the first port: from a pod, from this machine via the node, via the LB IP."""
+    def urls(self, node_host: str) -> dict[str, str]:
+        """Where to reach the first port: from a pod, from this kernel via the node at
+        ``node_host`` (:func:`svclab.node_host`), via the LB IP."""
         if not self.ports:
             return {}
         port = self.ports[0]
         urls = {"in cluster": f"http://{self.name}.{self.namespace}:{port.port}/"}
         if port.node_port in settings().node_ports:
-            urls["node port"] = f"http://127.0.0.1:{port.node_port}/"
+            urls["node port"] = f"http://{node_host}:{port.node_port}/"
         if self.external_ip:
             urls["load balancer"] = f"http://{self.external_ip}:{port.port}/"
         return urls

@@ -25,7 +25,7 @@ from svclab import health, identity
 from svclab.constants import LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, Forbidden, InvalidInput, SvclabError
 from svclab.ipython import mark_unfit, note_refused, refused, register_apply, watch_kubectl
-from svclab.k8s import manifests, quota, reads, tenancy
+from svclab.k8s import manifests, nodehost, quota, reads, tenancy
 from svclab.k8s.kubectl import Kubectl
 from svclab.labs.catalog import LABS
 from svclab.labs.checks.base import judging
@@ -128,6 +128,12 @@ class Lab:
     def node_port(self) -> int | None:
         """The node port set aside for this lab's namespace (the NodePort lab asks for it)."""
         return quota.own_node_port(self.namespace)
+
+    @property
+    def node_host(self) -> str:
+        """The address at which this kernel reaches a node port: 127.0.0.1 on this machine,
+        the control-plane node's IP on the class's hub (:func:`svclab.node_host`)."""
+        return nodehost.node_host()
 
     def _check_provisioned(self, namespaces: list[str]) -> None:
         missing = [ns for ns in namespaces if not tenancy.namespace_exists(ns)]

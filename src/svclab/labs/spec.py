@@ -14,7 +14,7 @@ from typing import Any
 
 from svclab import dns, env
 from svclab.ipython import source_of
-from svclab.k8s import reads
+from svclab.k8s import nodehost, reads
 from svclab.k8s.objects import EndpointInfo, PodInfo, RolloutInfo, ServiceInfo, SliceInfo, StatefulSetInfo
 from svclab.k8s.quota import BASIC, Allowance, own_node_port
 from svclab.toolbox import run_in_probe
@@ -53,6 +53,10 @@ class Context:
     def own_node_port(self) -> int | None:
         """The node port set aside for this namespace (the NodePort lab's), if any."""
         return own_node_port(self.namespace)
+
+    def node_host(self) -> str:
+        """The address at which this kernel reaches a node port (:func:`svclab.node_host`)."""
+        return nodehost.node_host()
 
     def pod(self, name: str, namespace: str | None = None) -> PodInfo | None:
         return reads.pod(name, namespace or self.namespace)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from svclab.k8s import nodehost
+
 if TYPE_CHECKING:
     from svclab.dns import DnsAnswer, ResolvConf
     from svclab.env import EnvDemo, PodEnv
@@ -83,7 +85,7 @@ def service_info(info: ServiceInfo) -> str:
         items.append(("external IP", info.external_ip or "<pending>"))
     if info.external_name:
         items.append(("external name", info.external_name))
-    items += [(f"reach ({where})", url) for where, url in info.urls().items()]
+    items += [(f"reach ({where})", url) for where, url in info.urls(nodehost.node_host()).items()]
     return pairs(items)
 
 

@@ -1,6 +1,7 @@
 """Reachability, as a client would see it: HTTP from the namespace's toolbox pod, and
-from this machine over a node port (kind publishes the course's node ports on
-127.0.0.1) or a LoadBalancer's external IP (MetalLB's address on the kind network)."""
+from this kernel over a node port (at ``ctx.node_host()``: 127.0.0.1, where kind publishes
+the course's node ports, or the control-plane node's IP from a pod) or a LoadBalancer's
+external IP (MetalLB's address on the kind network)."""
 
 from __future__ import annotations
 
@@ -88,12 +89,12 @@ def reachable_from_host(
 
 
 def node_port_url(name: str, port: int = 80) -> Callable[[Context], str | None]:
-    """http://127.0.0.1:<nodePort>/ of the Service's port ``port``."""
+    """http://<node host>:<nodePort>/ of the Service's port ``port``."""
 
     def url(ctx: Context) -> str | None:
         svc = ctx.service(name)
         match = svc.port(port) if svc else None
-        return f"http://127.0.0.1:{match.node_port}/" if match and match.node_port else None
+        return f"http://{ctx.node_host()}:{match.node_port}/" if match and match.node_port else None
 
     return url
 
@@ -139,21 +140,22 @@ def no_node_port(svc: ServiceInfo, port: int, wanted: str = "NodePort") -> Verdi
 
 
 def reachable_on_node_port(name: str, port: int = 80, timeout: float = 30) -> CheckFn:
-    """This machine gets an answer at http://127.0.0.1:<the Service's nodePort>/; fails at
+    """This kernel gets an answer at http://<node host>:<the Service's nodePort>/; fails at
     once when the Service has no node port."""
     from_host = reachable_from_host(node_port_url(name, port), timeout=timeout)
 
     def judge(ctx: Context, svc: ServiceInfo) -> Verdict:
         if node_port_of(svc, port) is None:
             why = no_node_port(svc, port)
-            return replace(why, message=f"{why.message} and nothing answers on 127.0.0.1")
+            return replace(why, message=f"{why.message} and nothing answers on {ctx.node_host()}")
         verdict = from_host(ctx)
         if verdict.passed or not svc.local_traffic:
             return verdict
         return replace(
             verdict,
             message=f"{verdict.message}: Service {name} has externalTrafficPolicy: Local, so only nodes that "
-            "run one of its pods answer on the node port, and 127.0.0.1 is the control-plane node, which runs none",
+            f"run one of its pods answer on the node port, and {ctx.node_host()} is the control-plane node, "
+            "which runs none",
             hint="leave externalTrafficPolicy out (Cluster, the default, answers on every node)",
         )
 

@@ -25,7 +25,7 @@ LAB = LabSpec(
         CheckSpec(
             "reachable",
             2,
-            "this machine reaches it on its node port (http://127.0.0.1:<nodePort>/)",
+            "this machine reaches it on its node port (http://<lab.node_host>:<nodePort>/)",
             reachable_on_node_port("hello-world"),
         ),
         CheckSpec(
