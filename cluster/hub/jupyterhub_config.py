@@ -1,8 +1,9 @@
 # The class's JupyterHub (`svclab hub up` puts this file in the ConfigMap hub-config).
 # The hub and its proxy (CHP, a subprocess of the hub) run in one pod; CHP's API listens
 # on 127.0.0.1 only, so no student pod can reach it. Each student's server runs in
-# <student>-server under the ServiceAccount <student> there, with the rights of the
-# student's own namespaces and nothing else. What the deployment sets comes in as
+# <student>-server with the token of the student's classroom account (the Secret
+# student-token there), so it has the rights of the student's own namespaces and nothing
+# else; the pod's own ServiceAccount gets no token. What the deployment sets comes in as
 # environment variables (the Deployment of svclab.cluster.hub).
 import os
 
@@ -28,8 +29,7 @@ c.Spawner.http_timeout = 90
 c.KubeSpawner.image = env["SVCLAB_SINGLEUSER_IMAGE"]
 c.KubeSpawner.image_pull_policy = "Never"  # built offline and loaded on the nodes: never pulled
 c.KubeSpawner.cmd = ["/usr/local/bin/svclab-singleuser"]
-c.KubeSpawner.service_account = "{username}"
-c.KubeSpawner.automount_service_account_token = True
+c.KubeSpawner.automount_service_account_token = False
 c.KubeSpawner.uid = 1000
 c.KubeSpawner.gid = 100
 c.KubeSpawner.fs_gid = 100
@@ -40,7 +40,11 @@ c.KubeSpawner.container_security_context = {
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 c.KubeSpawner.extra_labels = {"svclab.dev/student": "{username}"}
-c.KubeSpawner.environment = {"SVCLAB_KUBECONFIG": "/tmp/svclab/kubeconfig", "KUBECONFIG": "/tmp/svclab/kubeconfig"}
+c.KubeSpawner.environment = {
+    "SVCLAB_KUBECONFIG": "/tmp/svclab/kubeconfig",
+    "KUBECONFIG": "/tmp/svclab/kubeconfig",
+    "SVCLAB_TOKEN_DIR": "/var/run/secrets/svclab",
+}
 c.KubeSpawner.cpu_guarantee = 0.05
 c.KubeSpawner.cpu_limit = 1.0
 c.KubeSpawner.mem_guarantee = "192M"
@@ -56,9 +60,11 @@ exchange = "/srv/nbgrader/exchange/svclab"
 c.KubeSpawner.volumes = [
     *({"name": n, "persistentVolumeClaim": {"claimName": n}} for n in ("home", "inbound", "exchange")),
     {"name": "exchange-root", "emptyDir": {}},
+    {"name": "student-token", "secret": {"secretName": "student-token", "defaultMode": 0o440}},
 ]
 c.KubeSpawner.volume_mounts = [
     {"name": "home", "mountPath": "/home/jovyan"},
+    {"name": "student-token", "mountPath": "/var/run/secrets/svclab", "readOnly": True},
     {"name": "exchange-root", "mountPath": "/srv/nbgrader/exchange"},
     {"name": "exchange", "mountPath": f"{exchange}/outbound", "subPath": "outbound", "readOnly": True},
     {"name": "exchange", "mountPath": f"{exchange}/feedback", "subPath": "feedback", "readOnly": True},

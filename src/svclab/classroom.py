@@ -23,7 +23,7 @@ import yaml
 
 from svclab.constants import CLASSROOM_NAMESPACE, DEMO_LABEL, LAB_LABEL, POD_SECURITY_LABELS, STUDENT_LABEL
 from svclab.errors import InvalidInput
-from svclab.identity import STUDENT_NAME, namespace, server_namespace
+from svclab.identity import STUDENT_NAME, namespace
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
@@ -188,11 +188,7 @@ class Classroom:
 
     def _grant(self, ns: str, name: str, room: StudentNamespace) -> None:
         k = kube()
-        # the classroom account (kubeconfig) and the hub server's account hold the same rights
-        subjects = [
-            {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE},
-            {"kind": "ServiceAccount", "name": name, "namespace": server_namespace(name)},
-        ]
+        subject = {"kind": "ServiceAccount", "name": name, "namespace": CLASSROOM_NAMESPACE}
         bindings = [("ClusterRole", "admin", "svclab-student")]
         if room.rules:
             tenancy.ensure(
@@ -212,7 +208,7 @@ class Classroom:
                 {
                     "metadata": {"name": binding},
                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
-                    "subjects": subjects,
+                    "subjects": [subject],
                 },
             )
         quota.limit(ns, room.allowance)
@@ -255,8 +251,9 @@ class Classroom:
                 found.setdefault(sa.metadata.name, Student(sa.metadata.name)).has_account = True
         return [found[n] for n in sorted(found)]
 
-    def kubeconfig(self, name: str, path: Path | None = None) -> Path:
-        """Write the student's kubeconfig (their token, their first lab namespace) and return its path."""
+    def credentials(self, name: str) -> dict[str, str]:
+        """The student's account token Secret's data (``token``, ``ca.crt``; base64), once the
+        token controller has filled it in."""
         check_name(name)
         k = kube()
         secret = poll(
@@ -270,15 +267,20 @@ class Classroom:
         )
         if secret is None:
             raise InvalidInput(f"there is no student {name!r} in this class", f"add them: svclab classroom add {name}")
+        return dict(secret.data)
+
+    def kubeconfig(self, name: str, path: Path | None = None) -> Path:
+        """Write the student's kubeconfig (their token, their first lab namespace) and return its path."""
+        data = self.credentials(name)
         admin = yaml.safe_load(Kubectl()("config", "view", "--flatten", "--minify"))
         server = admin["clusters"][0]["cluster"]["server"]
-        token = base64.b64decode(secret.data["token"]).decode()
+        token = base64.b64decode(data["token"]).decode()
         config = {
             "apiVersion": "v1",
             "kind": "Config",
             "current-context": f"svclab-{name}",
             "clusters": [
-                {"name": "svclab", "cluster": {"server": server, "certificate-authority-data": secret.data["ca.crt"]}}
+                {"name": "svclab", "cluster": {"server": server, "certificate-authority-data": data["ca.crt"]}}
             ],
             "users": [{"name": f"student-{name}", "user": {"token": token}}],
             "contexts": [

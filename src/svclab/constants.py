@@ -26,7 +26,7 @@ POD_SECURITY_LABELS = {"pod-security.kubernetes.io/enforce": "baseline"}
 #: where `svclab classroom` keeps each student's ServiceAccount and token (students have no rights there)
 CLASSROOM_NAMESPACE = "svclab-classroom"
 #: the class's JupyterHub (`svclab hub up`); each student's server runs in ``<student>-server``
-#: under the ServiceAccount ``<student>`` there, which holds the same rights as the classroom one
+#: with the token of the student's classroom account, so it holds exactly the student's rights
 HUB_NAMESPACE = "svclab-hub"
 SERVER_SUFFIX = "-server"
 #: where every node sees the hub's data folder on the host (homes, submissions, the hub's database)

@@ -1,9 +1,8 @@
 """Who this kernel works for, read from its kubeconfig alone.
 
 A student of a class (``svclab classroom add alice``) holds a kubeconfig for the
-ServiceAccount ``alice`` in ``svclab-classroom``, or, in their server on the class's hub,
-the token of the ServiceAccount ``alice`` in ``alice-server``; the API server says which
-in a SelfSubjectReview. Labs and lectures then work in that student's namespaces,
+ServiceAccount ``alice`` in ``svclab-classroom``; the API server says so in a
+SelfSubjectReview. Labs and lectures then work in that student's namespaces,
 ``alice-<lab>`` and ``alice-<lecture>``, which the instructor provisioned; anyone else
 (one person with their own kind cluster, the instructor) is not a student."""
 
@@ -20,19 +19,13 @@ from svclab.settings import settings
 
 #: a student's name: a DNS label short enough for ``<name>-lecture-05-client`` to be one too
 STUDENT_NAME = re.compile(r"[a-z]([-a-z0-9]{0,38}[a-z0-9])?")
-_SERVICE_ACCOUNT_USER = re.compile(
-    rf"system:serviceaccount:(?:{CLASSROOM_NAMESPACE}|(?P<server>{STUDENT_NAME.pattern}){SERVER_SUFFIX})"
-    rf":(?P<name>{STUDENT_NAME.pattern})"
-)
+_SERVICE_ACCOUNT_USER = re.compile(rf"system:serviceaccount:{CLASSROOM_NAMESPACE}:(?P<name>{STUDENT_NAME.pattern})")
 
 
 def student_of(username: str) -> str | None:
-    """The student a user name belongs to, or None (``system:serviceaccount:svclab-classroom:alice``
-    and ``system:serviceaccount:alice-server:alice`` → alice)."""
+    """The student a user name belongs to, or None (``system:serviceaccount:svclab-classroom:alice`` → alice)."""
     found = _SERVICE_ACCOUNT_USER.fullmatch(username)
-    if not found or found["server"] not in (None, found["name"]):
-        return None  # a ServiceAccount in another student's server namespace is nobody's
-    return found["name"]
+    return found["name"] if found else None
 
 
 def student() -> str | None:

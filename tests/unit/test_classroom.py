@@ -72,10 +72,6 @@ def test_the_lecture_list_matches_the_notebooks() -> None:
 def test_a_kernel_knows_its_student_from_the_account_alone() -> None:
     assert student_of("system:serviceaccount:svclab-classroom:alice") == "alice"
     assert student_of("system:serviceaccount:default:alice") is None
-    assert student_of("system:serviceaccount:alice-server:alice") == "alice"  # her server on the hub
-    assert student_of("system:serviceaccount:alice-smith-server:alice-smith") == "alice-smith"
-    assert student_of("system:serviceaccount:bob-server:alice") is None  # not her namespace
-    assert student_of("system:serviceaccount:alice-server:default") is None
     assert student_of("kubernetes-admin") is None
     spec = LABS["discovery"]
     assert lab_namespaces(spec, {}, lambda: "alice") == ("alice-discovery", "classroom")

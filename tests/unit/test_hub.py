@@ -17,6 +17,7 @@ from svclab.hub.passwords import hash_password, new_password
 from svclab.settings import NODE_PORT_RANGE
 
 ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = {"token": "dG9rZW4=", "ca.crt": "Y2E=", "namespace": "c3ZjbGFiLWNsYXNzcm9vbQ=="}
 
 
 def _hub_side_passwords():  # type: ignore[no-untyped-def]
@@ -47,8 +48,8 @@ def test_new_passwords_are_long_and_different() -> None:
     assert all(len(p) == 12 and p.isalnum() for p in made)
 
 
-def test_a_server_namespace_gives_the_hub_one_pod_and_the_student_nothing() -> None:
-    made = {(o["kind"], o["metadata"]["name"]): o for o in objects.server_objects("alice")}
+def test_a_server_namespace_gives_the_hub_one_pod_and_the_student_their_token_only() -> None:
+    made = {(o["kind"], o["metadata"]["name"]): o for o in objects.server_objects("alice", CREDENTIALS)}
     ns = made[("Namespace", "alice-server")]
     assert ns["metadata"]["labels"][STUDENT_LABEL] == "alice"  # `classroom remove alice` deletes it
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -58,13 +59,18 @@ def test_a_server_namespace_gives_the_hub_one_pod_and_the_student_nothing() -> N
     assert [k for k in made if k[0] == "RoleBinding"] == [("RoleBinding", objects.SPAWNER_ROLE)]  # none for alice
     rules = made[("Role", objects.SPAWNER_ROLE)]["rules"]
     assert {r for rule in rules for r in rule["resources"]} == {"pods", "events"}
-    assert made[("ServiceAccount", "alice")]
+    token = made[("Secret", objects.TOKEN)]
+    assert token["data"] == {"token": "dG9rZW4=", "ca.crt": "Y2E="}  # the classroom account's, nothing else
     assert made[("ResourceQuota", "svclab-server")]["spec"]["hard"]["pods"] == "2"
 
 
 def test_a_students_volumes_are_their_own_folders_and_never_the_hubs_database() -> None:
     volumes = objects.student_volumes("alice")
-    claims = {o["metadata"]["name"]: o for o in objects.server_objects("alice") if o["kind"] == "PersistentVolumeClaim"}
+    claims = {
+        o["metadata"]["name"]: o
+        for o in objects.server_objects("alice", CREDENTIALS)
+        if o["kind"] == "PersistentVolumeClaim"
+    }
     assert set(claims) == {"home", "inbound", "exchange"}
     paths = {}
     for pv in volumes:

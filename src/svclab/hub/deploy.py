@@ -162,7 +162,8 @@ class Hub:
             report("students", f"{name}: namespaces and account")
             room.add(name)
             self._folders(*(path.format(student=name) for path in objects.STUDENT_VOLUMES.values()))
-            self.kubectl.apply(dump(*objects.server_objects(name), *objects.student_volumes(name)))
+            server = objects.server_objects(name, room.credentials(name))
+            self.kubectl.apply(dump(*server, *objects.student_volumes(name)))
             if reset_password or name not in hashes:
                 passwords[name] = new_password()
         if passwords:

@@ -23,6 +23,7 @@ SECRETS = "hub-secrets"
 USERS = "hub-users"  # one key per student: their password hash (cluster/hub/svclab_hub/auth.py)
 CONFIG = "hub-config"
 SPAWNER_ROLE = "svclab-hub-spawner"
+TOKEN = "student-token"  # in a server namespace: the student's own account token, for their pod
 HUB_UID, HUB_GID = 1000, 100  # the images' user jovyan, group users
 #: the hub's data folder, as the nodes see it and as the pods' volumes point into it
 DB_DIR = "db"
@@ -209,15 +210,18 @@ def services(node_port: int) -> list[dict[str, Any]]:
 
 
 # -- a student's server namespace ------------------------------------------------------------------
-def server_objects(student: str) -> list[dict[str, Any]]:
-    """``<student>-server`` and what it holds: the student's ServiceAccount (no rights there:
-    they may not see or change their own pod), the hub's right to run one pod, a quota, the
-    claims on the student's volumes (student_volumes)."""
+def server_objects(student: str, credentials: dict[str, str]) -> list[dict[str, Any]]:
+    """``<student>-server`` and what it holds: the token of the student's classroom account
+    for their pod (so the server has exactly the student's rights, and the student none in
+    this namespace: they may not see or change their own pod), the hub's right to run one
+    pod there, a quota, and the claims on the student's volumes (student_volumes).
+    ``credentials``: the account's token Secret data (Classroom.credentials)."""
     ns = server_namespace(student)
     labels = {STUDENT_LABEL: student}
+    token = {k: credentials[k] for k in ("token", "ca.crt")}
     return [
         manifest("Namespace", {"metadata": {"name": ns, "labels": labels | {HUB_LABEL: "server", **RESTRICTED}}}),
-        manifest("ServiceAccount", {"metadata": {"name": student, "labels": labels}}, ns),
+        manifest("Secret", {"metadata": {"name": TOKEN, "labels": labels}, "type": "Opaque", "data": token}, ns),
         manifest(
             "Role",
             {
