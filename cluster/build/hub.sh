@@ -14,7 +14,7 @@ hub="$SVCLAB_CLUSTER_DIR/hub"
 data=$(cd "$SVCLAB_CLUSTER_DIR/.." && pwd) # the checkout (or a wheel's package data)
 wheels="$SVCLAB_WORK/wheels"
 VENV_PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin
-SOLUTION_MARKS='BEGIN SOLUTION|BEGIN HIDDEN TESTS'
+SOLUTION_MARKS='BEGIN (SOLUTION|HIDDEN TESTS)' # nbgrader's; so written, this file holds neither
 
 fail() { echo "hub.sh: $*" >&2; exit 1; }
 
@@ -49,8 +49,10 @@ customize_common() {
   chroot "$root" useradd --uid 1000 --gid 100 --create-home --home-dir /home/jovyan --shell /bin/bash jovyan
   mkdir "$root/tmp/wheels"
   cp "$wheels"/*.whl "$req" "$@" "$root/tmp/wheels/"
-  chroot "$root" python3 -m venv /opt/venv
-  local pip=(chroot "$root" /usr/bin/env PIP_ROOT_USER_ACTION=ignore /opt/venv/bin/pip --disable-pip-version-check)
+  # a clean environment: no setting of this machine's pip reaches the rootfs
+  local clean=(chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 PIP_ROOT_USER_ACTION=ignore)
+  "${clean[@]}" python3 -m venv /opt/venv
+  local pip=("${clean[@]}" /opt/venv/bin/pip --disable-pip-version-check --no-cache-dir)
   "${pip[@]}" install --quiet --no-index --find-links /tmp/wheels --require-hashes \
     --requirement "/tmp/wheels/$(basename "$req")"
   local w
@@ -110,10 +112,19 @@ customize_singleuser() {
   in_root "$root" jupyterhub-singleuser --version
   in_root "$root" jupyter lab --version
   in_root "$root" kubectl version --client
+  # the server extensions a student's server loads, as jupyter_server finds them
   local extensions
-  extensions=$(in_root "$root" jupyter server extension list 2>&1)
-  grep -q 'nbgrader.server_extensions.formgrader.*disabled' <<<"$extensions" ||
-    fail "nbgrader's formgrader is not disabled in the student's server: $extensions"
+  extensions=$(in_root "$root" python -c 'from jupyter_server.serverapp import ServerApp
+app = ServerApp(); app.load_config_file(); app.find_server_extensions()
+print(" ".join(sorted(m for m, on in app.jpserver_extensions.items() if on)))')
+  case " $extensions " in
+    *" nbgrader.server_extensions.assignment_list "*) ;;
+    *) fail "the student's server has no nbgrader assignment list: $extensions" ;;
+  esac
+  case " $extensions " in
+    *" nbgrader.server_extensions.formgrader "* | *" nbgrader.server_extensions.course_list "*)
+      fail "the student's server has nbgrader's instructor tools: $extensions" ;;
+  esac
 }
 
 if [ "${1:-}" = --customize ]; then
