@@ -44,7 +44,9 @@ class Step:
     uses: tuple[str, ...] = ()  # steps whose outputs this one consumes
     files: tuple[str, ...] = ()  # outputs under the build folder
     images: tuple[str, ...] = ()  # docker images it creates (`{key}` is filled in)
-    sources: tuple[str, ...] = ()  # svclab's own files it carries, relative to the data root (see _source_files)
+    # svclab's own files it carries, relative to the data root: hashed without what running Python
+    # or Jupyter leaves behind, and the same from a wheel install (see _source_files)
+    sources: tuple[str, ...] = ()
 
 
 KUBERNETES_BINARIES = (
@@ -132,10 +134,17 @@ STEPS: tuple[Step, ...] = (
         "JupyterHub single-user image",
         "build/hub.sh",
         ("singleuser",),
-        inputs=("hub/requirements-singleuser.txt", "hub/singleuser"),
+        inputs=("hub/requirements-singleuser.txt",),
         uses=("kubernetes",),
         images=("docker.io/svclab/singleuser:{key}",),
-        sources=("pyproject.toml", "src/svclab", "course", "labs", "grader/nbgrader_config.py"),
+        sources=(
+            "cluster/hub/singleuser",  # a source, not an input: it holds Python, which pip compiles in a wheel install
+            "pyproject.toml",
+            "src/svclab",
+            "course",
+            "labs",
+            "grader/nbgrader_config.py",
+        ),
     ),
 )
 
