@@ -228,8 +228,8 @@ class ImageBuilder:
             for rel in (*_COMMON, step.script, *step.inputs):
                 _hash_path(digest, self.settings.cluster_dir / rel)
             for rel in step.sources:
-                for name, data in _source_files(self.settings, rel):
-                    digest.update(name.encode())
+                for file, data in _source_files(self.settings, rel):
+                    digest.update(file.encode())
                     digest.update(data)
             for dep in step.uses:
                 digest.update(self.key(dep).encode())
