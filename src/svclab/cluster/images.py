@@ -11,9 +11,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from svclab import runner
@@ -41,6 +44,9 @@ class Step:
     uses: tuple[str, ...] = ()  # steps whose outputs this one consumes
     files: tuple[str, ...] = ()  # outputs under the build folder
     images: tuple[str, ...] = ()  # docker images it creates (`{key}` is filled in)
+    # svclab's own files it carries, relative to the data root: hashed without what running Python
+    # or Jupyter leaves behind, and the same from a wheel install (see _source_files)
+    sources: tuple[str, ...] = ()
 
 
 KUBERNETES_BINARIES = (
@@ -113,11 +119,40 @@ STEPS: tuple[Step, ...] = (
         uses=("node-rootfs", "images", "kubernetes"),
         images=("svclab/node:{k8s}-{key}",),
     ),
+    # a class's JupyterHub in the cluster (ON_DEMAND): the hub, and each student's server
+    Step(
+        "hub-image",
+        "JupyterHub image",
+        "build/hub.sh",
+        ("hub",),
+        inputs=("hub/requirements-hub.txt", "hub/chp/package.json", "hub/chp/package-lock.json"),
+        images=("docker.io/svclab/hub:{key}",),
+        sources=("cluster/hub/svclab_hub",),
+    ),
+    Step(
+        "singleuser-image",
+        "JupyterHub single-user image",
+        "build/hub.sh",
+        ("singleuser",),
+        inputs=("hub/requirements-singleuser.txt",),
+        uses=("kubernetes",),
+        images=("docker.io/svclab/singleuser:{key}",),
+        sources=(
+            "cluster/hub/singleuser",  # a source, not an input: it holds Python, which pip compiles in a wheel install
+            "pyproject.toml",
+            "src/svclab",
+            "course",
+            "labs",
+            "grader/nbgrader_config.py",
+        ),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in STEPS}
 #: steps that `build` runs only when they are asked for by name
-ON_DEMAND = frozenset({"registry"})
+ON_DEMAND = frozenset({"registry", "hub-image", "singleuser-image"})
+#: the JupyterHub images: `build(extra=HUB_STEPS)` makes them, `hub_images()` names them
+HUB_STEPS = ("hub-image", "singleuser-image")
 #: what a running cluster needs besides the node image, under the build folder (an image
 #: bundle carries exactly these; the rest of the build is only the way to them)
 RUNTIME_FILES = ("../bin/kind", "../bin/kubectl", "metallb/metallb-native.yaml", "images/svclab-runc")
@@ -129,6 +164,53 @@ def _hash_path(digest: hashlib._Hash, path: Path) -> None:
     for f in files:
         digest.update(str(f.relative_to(path.parent)).encode())
         digest.update(f.read_bytes())
+
+
+#: svclab's package as it runs: a checkout's src/svclab, or the installed package of a wheel
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+_SKIP = {"__pycache__", ".ipynb_checkpoints"}  # what running Python or Jupyter leaves behind
+
+
+def _source_files(settings: Settings, rel: str) -> Iterator[tuple[str, bytes]]:
+    """The files of svclab's own source ``rel`` (relative to the data root) as (name, content),
+    the same from a checkout and from a wheel install, whose data root has no src/ and no
+    pyproject.toml: there src/svclab is the installed package (without its _data) and
+    pyproject.toml the installed metadata (see _project). Nothing when it is absent; never
+    what running Python or Jupyter leaves behind (__pycache__, .pyc, .ipynb_checkpoints)."""
+    if rel == "pyproject.toml":
+        if (project := _project(settings)) is not None:
+            yield f"{rel}[project]", json.dumps(project, sort_keys=True).encode()
+        return
+    root, top_skip = settings.data_dir / rel, set()
+    if rel == "src/svclab" and not root.is_dir():
+        root, top_skip = PACKAGE_DIR, {"_data"}  # its data: the other sources, and cluster/
+    if root.is_file():
+        yield rel, root.read_bytes()
+        return
+    found: list[Path] = []
+    for top, dirs, files in os.walk(root):
+        skip = _SKIP | top_skip if top == str(root) else _SKIP
+        dirs[:] = [d for d in dirs if d not in skip]
+        found += (Path(top, f) for f in files if not f.endswith(".pyc"))
+    for f in sorted(found):
+        yield f"{rel}/{f.relative_to(root)}", f.read_bytes()
+
+
+def _project(settings: Settings) -> dict[str, object] | None:
+    """What of pyproject.toml an image carries (through svclab's wheel): [project]'s name, version,
+    dependencies and scripts; from a wheel install the same, read from the installed dist-info."""
+    pyproject = settings.data_dir / "pyproject.toml"
+    if pyproject.is_file():
+        p = tomllib.loads(pyproject.read_text())["project"]
+        name, version, deps, scripts = p["name"], p["version"], p.get("dependencies", []), p.get("scripts", {})
+    elif infos := sorted(PACKAGE_DIR.parent.glob("svclab-*.dist-info")):
+        dist = metadata.PathDistribution(infos[-1])
+        name, version = dist.metadata["Name"], dist.version
+        deps = [d for d in dist.requires or [] if "extra ==" not in d]
+        scripts = {e.name: e.value for e in dist.entry_points.select(group="console_scripts")}
+    else:
+        return None
+    return {"name": name, "version": version, "dependencies": sorted(deps), "scripts": scripts}
 
 
 class ImageBuilder:
@@ -145,6 +227,10 @@ class ImageBuilder:
             digest = hashlib.sha256(name.encode())
             for rel in (*_COMMON, step.script, *step.inputs):
                 _hash_path(digest, self.settings.cluster_dir / rel)
+            for rel in step.sources:
+                for file, data in _source_files(self.settings, rel):
+                    digest.update(file.encode())
+                    digest.update(data)
             for dep in step.uses:
                 digest.update(self.key(dep).encode())
             if name == "node":  # what it preloads is a list in this file, not a file of cluster/
@@ -161,6 +247,11 @@ class ImageBuilder:
     @property
     def node_image(self) -> str:
         return self.images_of("node")[0]
+
+    def hub_images(self) -> tuple[str, str]:
+        """The JupyterHub images of today's keys: (hub, single-user), e.g. `docker.io/svclab/hub:<key>`.
+        Built on demand only: `build(extra=HUB_STEPS)`; `is_fresh` says whether each one is here."""
+        return self.images_of("hub-image")[0], self.images_of("singleuser-image")[0]
 
     def is_fresh(self, name: str) -> bool:
         """Built with the current key, and its outputs still exist."""
@@ -201,6 +292,12 @@ class ImageBuilder:
 
     def _run(self, step: Step, report: Callable[[Step, str], None]) -> None:
         s = self.settings
+        if s.installed and (missing := [rel for rel in step.sources if not (s.data_dir / rel).exists()]):
+            raise BuildError(
+                f"building {step.title} needs a checkout of svclab: it is made from svclab's sources, and this "
+                f"installation's package data has no {', '.join(missing)}",
+                hint="build it from a clone of the repository (with `make setup`)",
+            )
         go = self._go()  # the scripts' `go`: first on their PATH
         work = s.cache_dir / "work" / step.name
         shutil.rmtree(work, ignore_errors=True)
@@ -216,6 +313,7 @@ class ImageBuilder:
             "SVCLAB_TOOLS_IMAGE": self.images_of("tools-rootfs")[0],
             "SVCLAB_NODE_BASE": self.images_of("node-rootfs")[0],
             "SVCLAB_PRELOAD": " ".join(self.preload_images()),
+            "SVCLAB_PYTHON": sys.executable,  # the build driver's, with svclab (the workspace, svclab's wheel)
             "PATH": f"{go.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         log = s.log_dir / f"build-{step.name}.log"
