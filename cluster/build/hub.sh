@@ -74,7 +74,7 @@ customize_hub() {
   # what the hub runs, as it runs it
   in_root "$root" jupyterhub --version
   in_root "$root" configurable-http-proxy --version
-  in_root "$root" python -c 'import kubespawner, jupyterhub_idle_culler, bcrypt, svclab_hub'
+  in_root "$root" python -c 'import kubespawner, jupyterhub_idle_culler, svclab_hub'
 }
 
 customize_singleuser() {

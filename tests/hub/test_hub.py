@@ -122,8 +122,10 @@ def test_a_server_holds_no_secret_of_the_hub_and_no_solution(hub: tuple[str, Hub
     hub_ip = kube().core.list_namespaced_pod(HUB_NAMESPACE, label_selector="app.kubernetes.io/name=svclab-hub").items[0]
     proxy = a.run(f"curl -s -m 5 http://{hub_ip.status.pod_ip}:8001/api/routes; echo exit=$?")
     assert "exit=7" in proxy.stdout or "exit=28" in proxy.stdout, proxy
-    labs = a.run("ls ~/labs; grep -rl 'BEGIN SOLUTION\\|BEGIN HIDDEN TESTS' ~ /opt /etc/jupyter; echo found=$?")
-    assert "clusterip" in labs.stdout
+    labs = a.run(
+        "ls ~/course; grep -rl 'BEGIN SOLUTION\\|BEGIN HIDDEN TESTS' ~ /opt/svclab /etc/jupyter; echo found=$?"
+    )
+    assert "01-" in labs.stdout
     assert "found=1" in labs.stdout, labs  # grep found nothing
 
 
@@ -146,13 +148,13 @@ def test_a_lab_goes_through_the_exchange_and_back(hub: tuple[str, HubStudent, Hu
     course = Course(tmp_path / "course")
     course.release("clusterip")
     for s in (a, b):
-        fetched = s.run("cd ~ && nbgrader fetch_assignment clusterip && ls clusterip")
+        fetched = s.run("cd ~ && nbgrader fetch_assignment clusterip && ls labs/clusterip")
         assert "clusterip.ipynb" in fetched.stdout, fetched
     # alice answers it (the reference, as a student who did everything); bob hands in the blank
     Kubectl()(
         "cp",
         str(ROOT / "labs/clusterip/clusterip.ipynb"),
-        f"{a.namespace}/{a.pod}:/home/jovyan/clusterip/clusterip.ipynb",
+        f"{a.namespace}/{a.pod}:/home/jovyan/labs/clusterip/clusterip.ipynb",
     )
     for s in (a, b):
         submitted = s.run("cd ~ && nbgrader submit clusterip")
@@ -173,5 +175,5 @@ def test_a_lab_goes_through_the_exchange_and_back(hub: tuple[str, HubStudent, Hu
     assert sum(scores[a.name].values()) == LABS["clusterip"].max_points
     assert sum(scores[b.name].values()) == 0
     course.release_feedback("clusterip")
-    back = a.run("cd ~ && nbgrader fetch_feedback clusterip && ls clusterip/feedback/*/")
+    back = a.run("cd ~ && nbgrader fetch_feedback clusterip && ls labs/clusterip/feedback/*/")
     assert "clusterip.html" in back.stdout, back

@@ -67,7 +67,7 @@ def work_through_the_lab(url: str, name: str, password: str, failures: list[str]
             fetched = page.locator("#fetched_assignments_list > .list_item").filter(has_text="clusterip")
             expect(fetched.get_by_role("button", name="Submit")).to_be_visible(timeout=60_000)
 
-            page.goto(f"{url}/user/{name}/lab/tree/clusterip/clusterip.ipynb")
+            page.goto(f"{url}/user/{name}/lab/tree/labs/clusterip/clusterip.ipynb")
             expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=120_000)
             for answer in ANSWERS:  # each time into the first task cell still blank
                 page.locator(".jp-CodeCell").filter(has_text="# YOUR CODE HERE").first.locator(".cm-content").click()

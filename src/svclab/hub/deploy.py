@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from svclab import runner
 from svclab.classroom import Classroom, check_name, make_room
-from svclab.cluster.images import ImageBuilder
+from svclab.cluster.images import HUB_STEPS, ImageBuilder
 from svclab.cluster.kind import Cluster
 from svclab.constants import HUB_MOUNT, HUB_NAMESPACE, STUDENT_LABEL
 from svclab.errors import ClusterError, CommandFailed, HubError
@@ -31,8 +31,6 @@ from svclab.poll import poll
 from svclab.settings import CLUSTER_NAME, Settings, settings
 
 Report = Callable[[str, str], None]
-#: the on-demand build steps of the hub's image and the students' server image
-HUB_STEPS = ("hub-image", "singleuser-image")
 SERVER_PODS = "component=singleuser-server"  # KubeSpawner's label on a student's server pod
 
 
@@ -61,7 +59,7 @@ class Hub:
         """Bring the hub to its ready state (idempotent); returns its URL on this machine."""
         report("images", "hub and single-user images")
         self.images.build(lambda step, line: report("images", f"{step.title}: {line}"), extra=HUB_STEPS)
-        hub_image, singleuser_image = (self.images.images_of(step)[0] for step in HUB_STEPS)
+        hub_image, singleuser_image = self.images.hub_images()
         self._check_mount()
         report("images", "loading them on the workers")
         self._load(hub_image, singleuser_image)
