@@ -13,6 +13,7 @@ lint:             ## style, formatting and types (no cluster needed)
 	.venv/bin/ruff format --check src tests grader cluster/hub
 	.venv/bin/mypy
 
-test: setup lint  ## cluster up, then the whole test suite against it
+test: setup lint  ## cluster and hub up, then the whole test suite against them
 	.venv/bin/svclab up
+	.venv/bin/svclab hub up
 	.venv/bin/pytest

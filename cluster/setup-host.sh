@@ -20,6 +20,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v iptables >/dev/null || need+=(iptables)
 command -v zstd >/dev/null || need+=(zstd)  # image bundles (svclab images export | import)
+command -v npm >/dev/null || need+=(npm)  # the hub image's configurable-http-proxy, from its lockfile
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 # the real-browser JupyterLab test drives Debian's chromium (never a downloaded browser)
 command -v chromium >/dev/null || need+=(chromium fonts-liberation)

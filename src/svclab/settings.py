@@ -56,6 +56,13 @@ def _home_dir(env: str, xdg: str, default: str) -> Path:
     return Path(os.environ.get(xdg) or Path.home() / default) / "svclab"
 
 
+def _hub_dir() -> Path:
+    """``SVCLAB_HUB_DATA``, else svclab's folder of the XDG data home (~/.local/share/svclab/hub)."""
+    if value := os.environ.get("SVCLAB_HUB_DATA"):
+        return Path(value)
+    return _home_dir("SVCLAB_DATA", "XDG_DATA_HOME", ".local/share") / "hub"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and versions, resolved once from the environment."""
@@ -71,7 +78,7 @@ class Settings:
     config_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_CONFIG", "XDG_CONFIG_HOME", ".config"))
     #: the class's data on the hub: students' homes, submissions, released labs, the hub's
     #: database; every node mounts it (HUB_MOUNT), so it outlives the cluster. Not a cache
-    hub_dir: Path = field(default_factory=lambda: _home_dir("SVCLAB_HUB_DATA", "XDG_DATA_HOME", ".local/share"))
+    hub_dir: Path = field(default_factory=lambda: _hub_dir())
 
     @property
     def data_dir(self) -> Path:

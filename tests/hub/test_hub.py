@@ -6,7 +6,6 @@ autograde, feedback. What a student may not do is denied, and a test shows each 
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from svclab.constants import HUB_NAMESPACE
@@ -99,12 +99,13 @@ def test_a_server_runs_as_its_student_with_their_rights_and_no_more(hub: tuple[s
         f"list pods -n {b.name}-clusterip",  # another student's namespace
         f"get secrets -n {HUB_NAMESPACE}",  # the hub's secrets
         f"create pods -n {a.namespace}",  # their own server's namespace: the hub's alone
-        "list namespaces",
+        f"get secrets -n {a.namespace}",  # not even the token Secret their own pod mounts
     ):
         denied = a.run(f"kubectl auth can-i {what}")
         assert denied.stdout.strip() == "no", (what, denied)
-    refused = a.run(f"kubectl get secret hub-users -n {HUB_NAMESPACE}")
-    assert refused.returncode != 0 and "forbidden" in refused.stderr.lower()
+    for command in (f"get secret hub-users -n {HUB_NAMESPACE}", "get namespaces"):
+        refused = a.run(f"kubectl {command}")
+        assert refused.returncode != 0 and "forbidden" in refused.stderr.lower(), (command, refused)
 
 
 def test_a_server_holds_no_secret_of_the_hub_and_no_solution(hub: tuple[str, HubStudent, HubStudent]) -> None:
@@ -138,8 +139,8 @@ def test_the_clusterip_lab_runs_inside_a_server(hub: tuple[str, HubStudent, HubS
         timeout=600,
     )
     assert ran.returncode == 0, ran.stderr[-3000:]
-    out = json.loads(a.run("cat /tmp/ran.ipynb").stdout)
-    text = "".join(o.get("text", "") for c in out["cells"] for o in c.get("outputs", []))
+    out = nbformat.reads(a.run("cat /tmp/ran.ipynb").stdout, as_version=4)
+    text = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
     assert "Hostname: hello-world-" in text  # the ClusterIP answered from the student's pod
 
 

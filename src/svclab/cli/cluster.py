@@ -144,9 +144,17 @@ def bench(
     classroom: Annotated[
         int, typer.Option(help="Provision N students and run their labs: time, memory per student, largest class.")
     ] = 0,
+    hub: Annotated[
+        int,
+        typer.Option(help="Start N students' servers on the hub at once and run a lab in each: spawn time, memory."),
+    ] = 0,
 ) -> None:
     """Time `up` to hello-world ready and the cluster's memory; or autograde; or the widgets; or a class."""
-    if classroom:
+    if hub:
+        from svclab.bench.hub import bench_hub
+
+        bench_hub(console, hub)
+    elif classroom:
         from svclab.bench.classroom import bench_classroom
 
         bench_classroom(console, classroom)

@@ -64,7 +64,9 @@ class Hub:
         report("images", "loading them on the workers")
         self._load(hub_image, singleuser_image)
         report("hub", "applying the hub's objects")
-        self._folders(objects.DB_DIR, f"{objects.EXCHANGE_DIR}/outbound", f"{objects.EXCHANGE_DIR}/feedback")
+        self._folders(objects.DB_DIR)
+        for part in ("outbound", "feedback", "inbound"):  # the instructor's, as nbgrader wants them
+            (self.settings.hub_dir / objects.EXCHANGE_DIR / part).mkdir(parents=True, exist_ok=True)
         self.kubectl.apply(dump(objects.namespace()))
         self._ensure_secrets()
         port = self._node_port()
@@ -159,7 +161,7 @@ class Hub:
         for name in names:
             report("students", f"{name}: namespaces and account")
             room.add(name)
-            self._folders(*(path.format(student=name) for path in objects.STUDENT_VOLUMES.values()))
+            self._folders(*objects.student_folders(name))
             server = objects.server_objects(name, room.credentials(name))
             self.kubectl.apply(dump(*server, *objects.student_volumes(name)))
             if reset_password or name not in hashes:
@@ -253,8 +255,8 @@ class Hub:
                 ) from None
 
     def _folders(self, *paths: str) -> None:
-        """Make folders of the data folder, owned by the images' user, through a node (so this
-        needs no root on this machine); existing ones are left as they are."""
+        """Make folders of the data folder that pods write, owned by the images' user, through
+        a node (so this needs no root on this machine); existing ones are left as they are."""
         node = f"{CLUSTER_NAME}-control-plane"
         full = [f"{HUB_MOUNT}/{p}" for p in paths]
         script = 'for d; do [ -d "$d" ] || install -d -o 1000 -g 100 -m 0750 "$d"; done'

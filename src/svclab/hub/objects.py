@@ -32,6 +32,11 @@ EXCHANGE_DIR = "exchange/svclab"  # nbgrader's exchange root for the course svcl
 STUDENT_VOLUMES = {"home": "home/{student}", "inbound": "inbound/{student}", "exchange": EXCHANGE_DIR}
 
 
+def student_folders(student: str) -> list[str]:
+    """The folders a student's pod writes (owned by the images' user); the exchange is the instructor's."""
+    return [path.format(student=student) for path in STUDENT_VOLUMES.values() if path != EXCHANGE_DIR]
+
+
 _API = {
     "Namespace": "v1",
     "ServiceAccount": "v1",
