@@ -63,7 +63,7 @@ def hub(cluster: Kubectl) -> Iterator[tuple[str, HubStudent, HubStudent]]:
             poll(lambda s=s: api.server(s.name).ready, timeout=240, every=1, what=f"the server of {s.name}")
         yield url, a, b
     finally:
-        h.remove_students(names)
+        h.remove_students(names, purge=True)
 
 
 def login(url: str, name: str, password: str) -> tuple[int, str]:
@@ -163,11 +163,11 @@ def test_a_lab_goes_through_the_exchange_and_back(hub: tuple[str, HubStudent, Hu
     forged = a.run(f"cd ~ && nbgrader submit clusterip --student={b.name}")  # lands in alice's inbox anyway
     assert forged.returncode == 0, forged.stderr
     # each server sees its own inbox only: alice's two, bob's one, none of the other's
-    inbox = "ls /srv/nbgrader/exchange/svclab/inbound"
-    mine, theirs = (set(s.run(inbox).stdout.split()) for s in (a, b))
+    inbox = "ls -1 /srv/nbgrader/exchange/svclab/inbound"  # names hold spaces (the timestamp)
+    mine, theirs = (set(s.run(inbox).stdout.splitlines()) for s in (a, b))
     assert len(mine) == 2 and len(theirs) == 1 and not mine & theirs, (mine, theirs)
 
-    found = course.collect("clusterip")
+    found = course.collect("clusterip", [a.name, b.name])
     assert found.students == {a.name, b.name}
     assert any(b.name in line and a.name in line for line in found.refused)  # bob's name from alice's inbox
     outcomes = course.autograde("clusterip", [a.name, b.name], parallel=2)

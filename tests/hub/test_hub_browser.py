@@ -42,7 +42,7 @@ def class_of_two(
         course.release("clusterip")
         yield url, passwords, course
     finally:
-        hub.remove_students(names)
+        hub.remove_students(names, purge=True)
 
 
 def work_through_the_lab(url: str, name: str, password: str, failures: list[str]) -> None:
@@ -111,7 +111,7 @@ def test_two_students_work_through_a_lab_in_browsers_and_are_graded(
     for t in threads:
         t.join(timeout=900)
     assert not failures, failures
-    found = course.collect("clusterip")
+    found = course.collect("clusterip", passwords)
     assert found.students == set(passwords) and not found.refused
     outcomes = course.autograde("clusterip", sorted(passwords), parallel=2)
     assert all(o.graded for o in outcomes.values()), outcomes

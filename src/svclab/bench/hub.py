@@ -90,7 +90,7 @@ def bench_hub(console: Console, students: int) -> dict[str, float]:
             "largest class for this machine's memory": students + int(available_mib() * 0.9 / each),
         }
     finally:
-        hub.remove_students(names)
+        hub.remove_students(names, purge=True)
     table = Table("figure", "value", box=None, title=f"{students} students on the hub")
     for figure, value in figures.items():
         table.add_row(figure, f"{value:.1f}")

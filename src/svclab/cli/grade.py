@@ -120,7 +120,9 @@ def grade_release(labs: list[str], course: CourseRoot = None) -> None:
 @friendly
 def grade_collect(lab: str, course: CourseRoot = None) -> None:
     """Collect the hub students' latest submissions of a lab, ready for autograde."""
-    found = _course(course).collect(lab)
+    from svclab.classroom import Classroom
+
+    found = _course(course).collect(lab, [s.name for s in Classroom().students()])
     for line in found.refused:
         console.print(f"[red]refused:[/] {line}", highlight=False)
     if found.students:

@@ -14,6 +14,7 @@ from rich.table import Table
 from svclab.cli.app import app, console, friendly, progress
 from svclab.errors import InvalidInput
 from svclab.hub.deploy import Hub, Report
+from svclab.settings import settings
 
 hub_app = typer.Typer(
     help="The class's JupyterHub on the cluster: each student's server in their own namespace.", no_args_is_help=True
@@ -113,8 +114,12 @@ def hub_add_students(
 
 @hub_app.command("remove-students")
 @friendly
-def hub_remove_students(names: list[str]) -> None:
-    """Take students off the hub and out of the class (their files stay in the hub's data folder)."""
-    Hub().remove_students(names)
+def hub_remove_students(
+    names: list[str],
+    purge: Annotated[bool, typer.Option(help="Also delete their home and submissions from the data folder.")] = False,
+) -> None:
+    """Take students off the hub and out of the class (their files stay, unless --purge)."""
+    Hub().remove_students(names, purge)
     for name in names:
-        console.print(f"{name}: removed from the hub and the class", highlight=False)
+        kept = "their files deleted" if purge else f"their files kept in {settings().hub_dir}"
+        console.print(f"{name}: removed from the hub and the class; {kept}", highlight=False)

@@ -249,15 +249,16 @@ class Course:
         self._exchange("release_assignment", lab, "--force")
         return settings().hub_dir / "exchange" / "svclab" / "outbound" / lab
 
-    def collect(self, lab: str) -> Collected:
-        """Take each hub student's latest submission of the lab into the course (nbgrader
-        collect). A student's pod writes only into their own inbox, so a submission is
-        trusted only under the name of the inbox it came from."""
+    def collect(self, lab: str, students: Iterable[str]) -> Collected:
+        """Take the latest submission of the lab of each of ``students`` (the class) from the
+        hub into the course (nbgrader collect). A student's pod writes only into their own
+        inbox, so a submission is trusted only under the name of the inbox it came from."""
         _known(lab)
         exchange = settings().hub_dir / "exchange" / "svclab" / "inbound"
         exchange.mkdir(parents=True, exist_ok=True)
         found = Collected()
-        for inbox in sorted((settings().hub_dir / "inbound").glob("*")):
+        for student in sorted(students):
+            inbox = settings().hub_dir / "inbound" / student
             for entry in sorted(inbox.glob(f"*+{lab}+*")):
                 if not entry.name.startswith(f"{inbox.name}+{lab}+"):
                     found.refused.append(f"{inbox.name}: {entry.name} (a submission under another name)")

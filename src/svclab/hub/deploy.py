@@ -173,9 +173,9 @@ class Hub:
         api.add_users(names)
         return passwords
 
-    def remove_students(self, names: list[str]) -> None:
+    def remove_students(self, names: list[str], purge: bool = False) -> None:
         """Take students off the hub and out of the class: their server, login, namespaces and
-        volumes (`svclab classroom remove`); their files stay in the data folder."""
+        volumes (`svclab classroom remove`); their files stay in the data folder unless ``purge``."""
         for name in names:
             check_name(name)
         api = self.api()
@@ -194,6 +194,8 @@ class Hub:
                     patch,
                 )
             Classroom().remove(name)
+            if purge:
+                self._on_node("rm", "-rf", *(f"{HUB_MOUNT}/{f}" for f in objects.student_folders(name)))
 
     def _password_hashes(self) -> dict[str, str]:
         k = kube()
@@ -257,10 +259,12 @@ class Hub:
     def _folders(self, *paths: str) -> None:
         """Make folders of the data folder that pods write, owned by the images' user, through
         a node (so this needs no root on this machine); existing ones are left as they are."""
-        node = f"{CLUSTER_NAME}-control-plane"
-        full = [f"{HUB_MOUNT}/{p}" for p in paths]
         script = 'for d; do [ -d "$d" ] || install -d -o 1000 -g 100 -m 0750 "$d"; done'
-        runner.run(["docker", "exec", node, "sh", "-c", script, "sh", *full], timeout=30)
+        self._on_node("sh", "-c", script, "sh", *(f"{HUB_MOUNT}/{p}" for p in paths))
+
+    def _on_node(self, *argv: str) -> None:
+        """A command on the control-plane node, which sees the data folder at HUB_MOUNT."""
+        runner.run(["docker", "exec", f"{CLUSTER_NAME}-control-plane", *argv], timeout=60)
 
     def _load(self, *images: str) -> None:
         workers = [n for n in Cluster(self.settings).node_containers() if not n.endswith("-control-plane")]
