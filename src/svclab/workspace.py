@@ -33,7 +33,10 @@ STUDENT_SERVER_CONFIG = {
     },
 }
 STUDENT_PAGE_CONFIG = {
-    "disabledExtensions": {f"@jupyter/nbgrader:{p}": True for p in ("formgrader", "course-list", "create-assignment")}
+    "disabledExtensions": {
+        **{f"@jupyter/nbgrader:{p}": True for p in ("formgrader", "course-list", "create-assignment")},
+        "@jupyterlab/apputils-extension:announcements": True,  # the news prompt, wherever LabApp is not told
+    }
 }
 _STATE = ".svclab-workspace.json"
 

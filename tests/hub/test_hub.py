@@ -178,3 +178,17 @@ def test_a_lab_goes_through_the_exchange_and_back(hub: tuple[str, HubStudent, Hu
     course.release_feedback("clusterip")
     back = a.run("cd ~ && nbgrader fetch_feedback clusterip && ls labs/clusterip/feedback/*/")
     assert "clusterip.html" in back.stdout, back
+
+
+def test_status_shows_each_student_their_server_and_where_it_runs(hub: tuple[str, HubStudent, HubStudent]) -> None:
+    from typer.testing import CliRunner
+
+    from svclab.cli import app
+
+    url, a, b = hub
+    shown = CliRunner().invoke(app, ["hub", "status"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert f"hub: {url}/  ready" in shown.output
+    for s in (a, b):
+        row = next(line for line in shown.output.splitlines() if line.startswith(s.name))
+        assert "ready" in row and "Running on svclab-worker" in row and s.namespace in row, row

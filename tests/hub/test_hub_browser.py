@@ -49,7 +49,7 @@ def work_through_the_lab(url: str, name: str, password: str, failures: list[str]
     """One student's session in their own browser: log in, fetch, answer, run, submit."""
     from playwright.sync_api import expect, sync_playwright
 
-    visible = sum(c.max_points for c in LABS["clusterip"].checks if not c.hidden)
+    visible = sum(c.points for c in LABS["clusterip"].checks if not c.hidden)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -79,6 +79,7 @@ def work_through_the_lab(url: str, name: str, password: str, failures: list[str]
                 timeout=300_000
             )
             assert "Traceback" not in page.content()
+            assert page.get_by_text("Jupyter news").count() == 0  # no news prompt in a student's Lab
             page.keyboard.press("Control+s")
             expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)
 
@@ -93,7 +94,7 @@ def work_through_the_lab(url: str, name: str, password: str, failures: list[str]
             failures.append(f"{name}: {exc}")
         finally:
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"hub-{name[0]}.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"hub-{name}.png"), full_page=True)
             browser.close()
 
 
