@@ -191,4 +191,4 @@ def test_status_shows_each_student_their_server_and_where_it_runs(hub: tuple[str
     assert f"hub: {url}/  ready" in shown.output
     for s in (a, b):
         row = next(line for line in shown.output.splitlines() if line.strip().startswith(s.name))
-        assert "ready" in row and "Running on svclab-worker" in row and s.namespace in row, row
+        assert row.split()[1:3] == ["ready", "Running"] and "svclab-worker" in row and s.namespace in row, row

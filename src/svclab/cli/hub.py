@@ -14,6 +14,7 @@ from rich.table import Table
 from svclab.cli.app import app, console, friendly, progress
 from svclab.errors import InvalidInput
 from svclab.hub.deploy import Hub, Report
+from svclab.identity import server_namespace
 from svclab.settings import settings
 
 hub_app = typer.Typer(
@@ -71,10 +72,12 @@ def hub_status() -> None:
         console.print("no hub on this cluster: svclab hub up")
         raise typer.Exit(1)
     console.print(f"hub: {status.url}/  {'ready' if status.ready else '[red]not answering[/]'}")
-    table = Table("student", "server", "pod", "namespace", "last activity", box=None)
+    table = Table("student", "server", "pod", "node", "namespace", "last activity", box=None)
     for s in status.servers:
         state = "ready" if s.ready else (s.pending or "stopped")
-        table.add_row(s.name, state, status.pods.get(s.name, "-"), f"{s.name}-server", s.last_activity or "-")
+        phase, node = status.pods.get(s.name, ("-", "-"))
+        activity = (s.last_activity or "-")[:19].replace("T", " ")
+        table.add_row(s.name, state, phase, node, server_namespace(s.name), activity)
     console.print(table if status.servers else "no students yet: svclab hub add-students NAME…")
     if not status.ready:
         raise typer.Exit(1)

@@ -43,7 +43,7 @@ class HubStatus:
     url: str | None
     ready: bool
     servers: list[Server] = field(default_factory=list)
-    pods: dict[str, str] = field(default_factory=dict)  # student → "Running on svclab-worker"
+    pods: dict[str, tuple[str, str]] = field(default_factory=dict)  # student → (phase, node)
 
 
 class Hub:
@@ -126,7 +126,7 @@ class Hub:
         for ns in tenancy.labelled_namespaces(f"{objects.HUB_LABEL}=server"):
             for pod in k.call(f"list pods in {ns}", k.core.list_namespaced_pod, ns, label_selector=SERVER_PODS).items:
                 student = (pod.metadata.labels or {}).get(STUDENT_LABEL, ns)
-                pods[student] = f"{pod.status.phase} on {pod.spec.node_name or '(not scheduled)'}"
+                pods[student] = (pod.status.phase, pod.spec.node_name or "-")
         return HubStatus(url, ready, api.servers() if ready else [], pods)
 
     def url(self, port: int | None = None) -> str:
