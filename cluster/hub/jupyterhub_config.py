@@ -21,6 +21,7 @@ c.JupyterHub.cookie_secret_file = "/srv/jupyterhub/db/jupyterhub_cookie_secret"
 c.JupyterHub.cleanup_servers = False  # a restarted hub finds its students' servers again
 c.JupyterHub.concurrent_spawn_limit = int(env.get("SVCLAB_SPAWN_LIMIT", "8"))
 c.JupyterHub.authenticator_class = SvclabAuthenticator
+c.SvclabAuthenticator.secret_namespace = "svclab-classroom"  # with the class's accounts
 c.JupyterHub.spawner_class = SvclabSpawner
 
 c.Spawner.default_url = "/lab"

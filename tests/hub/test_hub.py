@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from svclab.constants import HUB_NAMESPACE
+from svclab.constants import CLASSROOM_NAMESPACE, HUB_NAMESPACE
 from svclab.grading.course import Course
 from svclab.hub.deploy import Hub
 from svclab.k8s.api import ExecResult, kube
@@ -98,12 +98,13 @@ def test_a_server_runs_as_its_student_with_their_rights_and_no_more(hub: tuple[s
     for what in (
         f"list pods -n {b.name}-clusterip",  # another student's namespace
         f"get secrets -n {HUB_NAMESPACE}",  # the hub's secrets
+        f"get secrets -n {CLASSROOM_NAMESPACE}",  # the class's tokens and password hashes
         f"create pods -n {a.namespace}",  # their own server's namespace: the hub's alone
         f"get secrets -n {a.namespace}",  # not even the token Secret their own pod mounts
     ):
         denied = a.run(f"kubectl auth can-i {what}")
         assert denied.stdout.strip() == "no", (what, denied)
-    for command in (f"get secret hub-users -n {HUB_NAMESPACE}", "get namespaces"):
+    for command in (f"get secret hub-users -n {CLASSROOM_NAMESPACE}", "get namespaces"):
         refused = a.run(f"kubectl {command}")
         assert refused.returncode != 0 and "forbidden" in refused.stderr.lower(), (command, refused)
 

@@ -18,7 +18,7 @@ from svclab import runner
 from svclab.classroom import Classroom, check_name, make_room
 from svclab.cluster.images import HUB_STEPS, ImageBuilder
 from svclab.cluster.kind import Cluster
-from svclab.constants import HUB_MOUNT, HUB_NAMESPACE, STUDENT_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, HUB_MOUNT, HUB_NAMESPACE, STUDENT_LABEL
 from svclab.errors import ClusterError, CommandFailed, HubError
 from svclab.hub import objects
 from svclab.hub.passwords import hash_password, new_password
@@ -94,8 +94,8 @@ class Hub:
         return url
 
     def down(self) -> None:
-        """Remove the hub and the students' servers; students, their namespaces and the data
-        folder (homes, submissions) stay."""
+        """Remove the hub and the students' servers; students, their namespaces and passwords
+        and the data folder (homes, submissions) stay."""
         k = kube()
         try:
             api = self.api()
@@ -113,6 +113,11 @@ class Hub:
             )
         tenancy.delete_namespaces([HUB_NAMESPACE])
         k.get("delete the hub's database volume", k.core.delete_persistent_volume, "svclab-hub-db")
+        for what, delete in (
+            ("RoleBinding", k.rbac.delete_namespaced_role_binding),
+            ("Role", k.rbac.delete_namespaced_role),
+        ):
+            k.get(f"delete the hub's {what} in {CLASSROOM_NAMESPACE}", delete, objects.HUB_READER, CLASSROOM_NAMESPACE)
 
     def status(self) -> HubStatus:
         k = kube()
@@ -169,7 +174,13 @@ class Hub:
         if passwords:
             k = kube()
             data = {n: base64.b64encode(hash_password(p).encode()).decode() for n, p in passwords.items()}
-            k.call("store the passwords", k.core.patch_namespaced_secret, objects.USERS, HUB_NAMESPACE, {"data": data})
+            k.call(
+                "store the passwords",
+                k.core.patch_namespaced_secret,
+                objects.USERS,
+                CLASSROOM_NAMESPACE,
+                {"data": data},
+            )
         api.add_users(names)
         return passwords
 
@@ -190,7 +201,7 @@ class Hub:
                     f"forget the password of {name}",
                     k.core.patch_namespaced_secret,
                     objects.USERS,
-                    HUB_NAMESPACE,
+                    CLASSROOM_NAMESPACE,
                     patch,
                 )
             Classroom().remove(name)
@@ -199,31 +210,21 @@ class Hub:
 
     def _password_hashes(self) -> dict[str, str]:
         k = kube()
-        found = k.get("read the hub's users", k.core.read_namespaced_secret, objects.USERS, HUB_NAMESPACE)
+        found = k.get("read the hub's users", k.core.read_namespaced_secret, objects.USERS, CLASSROOM_NAMESPACE)
         return dict(found.data or {}) if found else {}
 
     # -- parts of up -------------------------------------------------------------------------------
     def _ensure_secrets(self) -> None:
-        """The hub's secrets, made once (a new cookie secret would log every student out)."""
+        """The hub's secrets and the (empty) password list, made once: a new cookie secret
+        would log every student out."""
         k = kube()
-        for name, values in (
-            (
-                objects.SECRETS,
-                {
-                    "JPY_COOKIE_SECRET": secrets.token_hex(32),
-                    "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32),
-                    "SVCLAB_HUB_TOKEN": secrets.token_hex(32),
-                },
-            ),
-            (objects.USERS, {}),
-        ):
-            if k.get(f"read Secret {name}", k.core.read_namespaced_secret, name, HUB_NAMESPACE) is None:
-                k.call(
-                    f"create Secret {name}",
-                    k.core.create_namespaced_secret,
-                    HUB_NAMESPACE,
-                    objects.secret(name, values),
-                )
+        tenancy.ensure_classroom_namespace()
+        hub = {
+            key: secrets.token_hex(32) for key in ("JPY_COOKIE_SECRET", "CONFIGPROXY_AUTH_TOKEN", "SVCLAB_HUB_TOKEN")
+        }
+        for name, values, ns in ((objects.SECRETS, hub, HUB_NAMESPACE), (objects.USERS, {}, CLASSROOM_NAMESPACE)):
+            if k.get(f"read Secret {name}", k.core.read_namespaced_secret, name, ns) is None:
+                k.call(f"create Secret {name}", k.core.create_namespaced_secret, ns, objects.secret(name, values, ns))
 
     def _node_port(self) -> int:
         """The hub's node port: the one it has, else the highest free port of the range (the

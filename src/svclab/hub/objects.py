@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from svclab.constants import HUB_MOUNT, HUB_NAMESPACE, STUDENT_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, HUB_MOUNT, HUB_NAMESPACE, STUDENT_LABEL
 from svclab.identity import server_namespace
 
 HUB_LABEL = "svclab.dev/hub"  # on everything the hub owns outside its namespace (value: what it is)
 APP = {"app.kubernetes.io/name": "svclab-hub"}
 RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted"}
 HUB_ACCOUNT = "hub"
+HUB_READER = "svclab-hub"  # the Role and RoleBinding in svclab-classroom that let the hub read USERS
 SECRETS = "hub-secrets"
-USERS = "hub-users"  # one key per student: their password hash (cluster/hub/svclab_hub/auth.py)
+#: one key per student, their password hash (cluster/hub/svclab_hub/auth.py); kept with the
+#: class's accounts, so `hub down` loses no password
+USERS = "hub-users"
 CONFIG = "hub-config"
 SPAWNER_ROLE = "svclab-hub-spawner"
 TOKEN = "student-token"  # in a server namespace: the student's own account token, for their pod
@@ -63,12 +66,13 @@ def namespace() -> dict[str, Any]:
 
 
 def hub_account() -> list[dict[str, Any]]:
-    """The hub's ServiceAccount and its one right in its own namespace: read the password hashes."""
+    """The hub's ServiceAccount and its one right outside the student's server namespaces:
+    read the password hashes, in the classroom's namespace."""
     rule = {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [USERS], "verbs": ["get"]}
     return [
         manifest("ServiceAccount", {"metadata": {"name": HUB_ACCOUNT}}, HUB_NAMESPACE),
-        manifest("Role", {"metadata": {"name": HUB_ACCOUNT}, "rules": [rule]}, HUB_NAMESPACE),
-        manifest("RoleBinding", _binding(HUB_ACCOUNT, "Role", HUB_ACCOUNT), HUB_NAMESPACE),
+        manifest("Role", {"metadata": {"name": HUB_READER}, "rules": [rule]}, CLASSROOM_NAMESPACE),
+        manifest("RoleBinding", _binding(HUB_READER, "Role", HUB_READER), CLASSROOM_NAMESPACE),
     ]
 
 
@@ -80,8 +84,8 @@ def _binding(name: str, kind: str, role: str) -> dict[str, Any]:
     }
 
 
-def secret(name: str, values: dict[str, str]) -> dict[str, Any]:
-    return manifest("Secret", {"metadata": {"name": name}, "type": "Opaque", "stringData": values}, HUB_NAMESPACE)
+def secret(name: str, values: dict[str, str], namespace: str = HUB_NAMESPACE) -> dict[str, Any]:
+    return manifest("Secret", {"metadata": {"name": name}, "type": "Opaque", "stringData": values}, namespace)
 
 
 def config_map(config_py: str) -> dict[str, Any]:
