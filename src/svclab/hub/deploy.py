@@ -248,7 +248,13 @@ class Hub:
 
     def _check_mount(self) -> None:
         """Every node sees the data folder (kind's extraMount; clusters made before the hub existed lack it)."""
-        for node in Cluster(self.settings).node_containers():
+        cluster = Cluster(self.settings)
+        if cluster.provider != "kind":
+            raise HubError(
+                "svclab hub up deploys onto svclab's kind cluster, and this one was adopted (svclab up --kubeconfig)",
+                "README, 'The same hub on a real cluster', says what another cluster needs",
+            )
+        for node in cluster.node_containers():
             try:
                 runner.run(["docker", "exec", node, "test", "-d", HUB_MOUNT], timeout=30)
             except CommandFailed:
