@@ -193,3 +193,21 @@ def test_status_shows_each_student_their_server_and_where_it_runs(hub: tuple[str
     for s in (a, b):
         row = next(line for line in shown.output.splitlines() if line.strip().startswith(s.name))
         assert row.split()[1:3] == ["ready", "Running"] and "svclab-worker" in row and s.namespace in row, row
+
+
+def test_down_removes_the_hub_and_nothing_of_the_students(hub: tuple[str, HubStudent, HubStudent]) -> None:
+    url, a, _ = hub
+    marker = a.run("echo kept > ~/marker.txt")
+    assert marker.returncode == 0
+    h = Hub()
+    h.down()
+    k = kube()
+    assert k.get("read the hub's namespace", k.core.read_namespace, HUB_NAMESPACE) is None
+    assert not k.core.list_namespaced_pod(a.namespace, label_selector="component=singleuser-server").items
+    assert k.get("read the server namespace", k.core.read_namespace, a.namespace) is not None  # the student stays
+    assert h.up() == url  # the same port again
+    status, _ = login(url, a.name, a.password)  # the same password: its hash lives with the class
+    assert status == 200
+    h.api().start(a.name)
+    poll(lambda: h.api().server(a.name).ready, timeout=240, every=1, what=f"the server of {a.name}")
+    assert a.run("cat ~/marker.txt").stdout.strip() == "kept"  # and the same home
