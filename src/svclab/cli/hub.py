@@ -1,4 +1,4 @@
-"""`svclab hub up | down | status | add-students`: the class's JupyterHub on the cluster."""
+"""`svclab hub up | down | status | add-students | remove-students`: the class's JupyterHub on the cluster."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import TextColumn
 from rich.table import Table
 
@@ -30,7 +31,7 @@ def _progress() -> Iterator[Report]:
         task = bar.add_task("")
 
         def report(stage: str, detail: str) -> None:
-            bar.update(task, description=f"[{stage}] {detail}"[:100])
+            bar.update(task, description=escape(f"[{stage}] {detail}"[:100]))  # the brackets are text
             if not console.is_terminal:
                 console.print(f"[{stage}] {detail}", highlight=False, markup=False)
 
