@@ -111,3 +111,14 @@ def test_a_class_list_is_one_name_a_line_with_comments(tmp_path: Path) -> None:
     assert _class_list(f) == ["alice", "bob"]
     with pytest.raises(Exception, match="cannot read the class list"):
         _class_list(tmp_path / "missing.txt")
+
+
+def test_add_students_without_a_name_says_how_to_give_them() -> None:
+    from typer.testing import CliRunner
+
+    from svclab.cli import app
+
+    result = CliRunner().invoke(app, ["hub", "add-students"])
+    assert result.exit_code == 1
+    assert "no student names given" in result.output and "--from class.txt" in result.output
+    assert "Traceback" not in result.output
