@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from svclab import runner
 from svclab.classroom import Classroom, check_name, make_room
@@ -121,7 +122,7 @@ class Hub:
 
     def status(self) -> HubStatus:
         k = kube()
-        service = k.get("read the hub's Service", k.core.read_namespaced_service, "proxy-public", HUB_NAMESPACE)
+        service = self._proxy_service()
         if service is None:
             return HubStatus(None, False)
         url = self.url(service.spec.ports[0].node_port)
@@ -136,12 +137,16 @@ class Hub:
 
     def url(self, port: int | None = None) -> str:
         if port is None:
-            k = kube()
-            service = k.get("read the hub's Service", k.core.read_namespaced_service, "proxy-public", HUB_NAMESPACE)
+            service = self._proxy_service()
             if service is None:
                 raise HubError("there is no hub on this cluster", "deploy it: svclab hub up")
             port = int(service.spec.ports[0].node_port)
         return f"http://127.0.0.1:{port}"
+
+    def _proxy_service(self) -> Any:
+        """The hub's NodePort Service (the browser's way in), or None when there is no hub."""
+        k = kube()
+        return k.get("read the hub's Service", k.core.read_namespaced_service, "proxy-public", HUB_NAMESPACE)
 
     def api(self, url: str | None = None) -> HubAPI:
         """The hub's REST API with the instructor's service token."""
@@ -230,7 +235,7 @@ class Hub:
         """The hub's node port: the one it has, else the highest free port of the range (the
         lowest ports are the labs' static band)."""
         k = kube()
-        service = k.get("read the hub's Service", k.core.read_namespaced_service, "proxy-public", HUB_NAMESPACE)
+        service = self._proxy_service()
         if service is not None:
             return int(service.spec.ports[0].node_port)
         used = {
