@@ -60,9 +60,18 @@ def grade_autograde(
     retry_errors: Annotated[
         bool, typer.Option("--retry-errors", help="Regrade exactly the submissions that met an environment error.")
     ] = False,
+    on_this_machine: Annotated[
+        bool,
+        typer.Option(
+            "--on-this-machine",
+            help="Run the submissions' code in kernels on this machine, with your rights, instead of in "
+            "grading pods (the old way: only for notebooks you trust).",
+        ),
+    ] = False,
     course: CourseRoot = None,
 ) -> None:
-    """Replay every submission into its own fresh namespace and grade it."""
+    """Replay every submission into its own fresh namespace and grade it; its code runs in a
+    pod there, with a student's rights in that namespace only."""
     c = _course(course)
     todo = {
         lab: list(c.regrade.students(lab)) if retry_errors else students or c.submitted_students(lab) for lab in labs
@@ -72,6 +81,11 @@ def grade_autograde(
         del todo[lab]
     if not todo:
         return
+    if not on_this_machine:
+        from svclab.grading.sandbox import ensure_kernel_image
+
+        with console.status("the grading pods' image: checking it is built and on the nodes") as status:
+            ensure_kernel_image(lambda line: status.update(line[-110:]))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with progress(*columns) as bar:
         task = bar.add_task(f"autograding {', '.join(todo)}", total=sum(map(len, todo.values())))
@@ -81,7 +95,7 @@ def grade_autograde(
             if not outcome.graded:
                 console.print(f"[red]{outcome.lab}/{outcome.student}:[/] {outcome.note}", highlight=False)
 
-        results = c.autograde_labs(todo, parallel, report)
+        results = c.autograde_labs(todo, parallel, report, on_host=on_this_machine)
     table = Table("lab", "student", "points", "note", box=None)
     scores = {lab: c.scores(lab) for lab in todo}
     for outcome in sorted(results, key=lambda o: (o.lab, o.student)):

@@ -148,6 +148,22 @@ class Cluster:
     def node_containers(self) -> list[str]:
         return self._kind("get", "nodes", "--name", CLUSTER_NAME).split()
 
+    def load_images(self, *images: str) -> None:
+        """Put images of this machine on the workers, where pods run, unless they are there
+        (`kind load` alone takes about a minute for a large image even then)."""
+        missing = {
+            node: todo
+            for node in self.node_containers()
+            if not node.endswith("-control-plane") and (todo := [i for i in images if not _on_node(node, i)])
+        }
+        for wanted in {tuple(t) for t in missing.values()}:
+            nodes = ",".join(n for n, t in missing.items() if tuple(t) == wanted)
+            try:
+                self._kind("load", "docker-image", "--name", CLUSTER_NAME, "--nodes", nodes, *wanted)
+            except CommandFailed as exc:
+                why = f"cannot load {', '.join(wanted)} on the workers:\n{exc.stderr}"
+                raise ClusterError(why, "`svclab status` shows the nodes") from None
+
     def _create(self, config_text: str, report: Report) -> None:
         s = self.settings
         config = s.cache_dir / "kind-config.yaml"
@@ -371,6 +387,12 @@ def _nodes_not_ready() -> str | None:
 
 #: the namespaces of the cluster's own pods (empty right after a first apply)
 SYSTEM_NAMESPACES = ("kube-system", "metallb-system", "svclab-system")
+
+
+def _on_node(node: str, image: str) -> bool:
+    """The node container's containerd holds ``image`` (a name with its tag)."""
+    ls = ["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "ls", "-q", f"name=={image}"]
+    return runner.run(ls, check=False, timeout=30).stdout.strip() == image
 
 
 def _digest(text: str) -> str:

@@ -29,13 +29,11 @@ from svclab import health, runner
 from svclab.errors import CommandFailed, InvalidInput, SvclabError
 from svclab.grading.environment import GradingEnvironment
 from svclab.grading.outcomes import Outcome, RegradeList, marked_problems
+from svclab.grading.sandbox import SUBMISSION_TIMEOUT, ensure_kernel_image
 from svclab.grading.worker import Worker, WorkerGone
 from svclab.labs.catalog import LABS
 from svclab.settings import GRADING_SLOTS, settings
 
-#: the longest one submission may take, kernel start to the last check (nbgrader's own
-#: per-cell limits come first; this stops a worker that hangs past them)
-SUBMISSION_TIMEOUT = 1800
 #: what nbgrader and the grading namespaces can use as a student id
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -135,25 +133,28 @@ class Course:
         students: Iterable[str] | None = None,
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
+        on_host: bool = False,
     ) -> dict[str, Outcome]:
         """Autograde a lab's submissions (all of them, or those of ``students``): see
         :meth:`autograde_labs`. {student: outcome}."""
         todo = list(students) if students is not None else self.submitted_students(lab)
-        return {o.student: o for o in self.autograde_labs({lab: todo}, parallel, report)}
+        return {o.student: o for o in self.autograde_labs({lab: todo}, parallel, report, on_host)}
 
     def autograde_labs(
         self,
         todo: Mapping[str, Iterable[str]],
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
+        on_host: bool = False,
     ) -> list[Outcome]:
         """Autograde {lab: students} with ``parallel`` nbgrader worker processes, each taking one
-        submission at a time, each submission in a kernel and a grading namespace of its own,
-        prepared ahead. The environment probe runs before and after each one (and the kernel
-        marks checks that failed on an unfit cluster): such a submission is an environment
-        error to regrade, never a score; ``self.regrade.students(lab)`` lists those."""
+        submission at a time, each submission in a grading namespace of its own, prepared
+        ahead, and its code in a kernel pod there (``on_host``: in a kernel on this machine,
+        with the instructor's rights). The environment probe runs before and after each one
+        (and the kernel marks checks that failed on an unfit cluster): such a submission is an
+        environment error to regrade, never a score; ``self.regrade.students(lab)`` lists those."""
         return self.autograde_jobs(
-            [(lab, student) for lab, students in todo.items() for student in students], parallel, report
+            [(lab, student) for lab, students in todo.items() for student in students], parallel, report, on_host
         )
 
     def autograde_jobs(
@@ -161,8 +162,11 @@ class Course:
         jobs: list[tuple[str, str]],
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
+        on_host: bool = False,
     ) -> list[Outcome]:
-        """:meth:`autograde_labs` for (lab, student) pairs, taken in this order."""
+        """:meth:`autograde_labs` for (lab, student) pairs, taken in this order (a pair given
+        twice is graded once)."""
+        jobs = list(dict.fromkeys(jobs))
         with Gradebook(self._db_url()) as gb:
             for lab in dict.fromkeys(lab for lab, _ in jobs):
                 _known(lab)
@@ -175,14 +179,16 @@ class Course:
                     ) from None
             for student in {student for _, student in jobs}:
                 gb.update_or_create_student(student)
+        if not on_host and jobs:
+            ensure_kernel_image()  # built when svclab changed, and on the workers
         outcomes: Queue[Outcome] = Queue()
-        ahead = _Ahead(jobs, parallel)
+        ahead = _Ahead(jobs, parallel, in_pod=not on_host)
 
         def work() -> None:  # one worker process, and the submissions it takes in turn
             worker: Worker | None = None
             try:
                 while (job := ahead.next()) is not None:
-                    outcome, worker = self._grade(*job, worker)
+                    outcome, worker = self._grade(*job, worker, on_host)
                     outcomes.put(outcome)
             finally:
                 if worker is not None:
@@ -202,14 +208,14 @@ class Course:
         return results
 
     def _grade(
-        self, env: GradingEnvironment, prepared: Future[object], worker: Worker | None
+        self, env: GradingEnvironment, prepared: Future[object], worker: Worker | None, on_host: bool
     ) -> tuple[Outcome, Worker | None]:
         """One submission on its prepared namespace, with ``worker`` (or a new one); the worker
         to use next. Nothing here may raise: every failure is the submission's outcome."""
         lab, student = env.lab.name, env.student
         done = partial(Outcome, student, lab=lab)
         try:
-            worker = worker or Worker(self.root)
+            worker = worker or Worker(self.root, on_host)
             try:
                 prepared.result()
             except Exception as exc:  # noqa: BLE001 – never the student's doing: the cluster could not set the lab up
@@ -344,7 +350,8 @@ class _Ahead:
     Ahead means live: where a lab's namespaces hold a node port, the live grading namespaces
     stay within the slots the node-port band keeps for grading."""
 
-    def __init__(self, jobs: list[tuple[str, str]], parallel: int) -> None:
+    def __init__(self, jobs: list[tuple[str, str]], parallel: int, in_pod: bool) -> None:
+        self._in_pod = in_pod
         self._waiting = deque(jobs)
         self._ready: deque[tuple[GradingEnvironment, Future[object]]] = deque()
         self._lock = Lock()
@@ -357,7 +364,7 @@ class _Ahead:
     def _push(self) -> None:
         if self._waiting:
             lab, student = self._waiting.popleft()
-            env = GradingEnvironment(student, lab)
+            env = GradingEnvironment(student, lab, in_pod=self._in_pod)
             self._ready.append((env, self._pool.submit(env.prepare)))
 
     def next(self) -> tuple[GradingEnvironment, Future[object]] | None:

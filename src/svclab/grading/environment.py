@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL, POD_SECURITY_LABELS
+from svclab.grading import sandbox
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
@@ -33,10 +34,21 @@ def grading_namespace(student: str, lab: str) -> str:
     return f"g-{slug(student)[:24]}-{lab}".replace("--", "-")
 
 
-def grading_allowance(allowance: Allowance) -> Allowance:
-    """The lab's allowance, but always room for one NodePort or LoadBalancer Service: a
-    submission that chose the wrong type is graded as a wrong type, not as nothing at all."""
-    return replace(allowance, node_ports=max(allowance.node_ports, 1), load_balancers=max(allowance.load_balancers, 1))
+def grading_allowance(allowance: Allowance, kernel_pod: bool = True) -> Allowance:
+    """The lab's allowance, but always room for one NodePort or LoadBalancer Service (a
+    submission that chose the wrong type is graded as a wrong type, not as nothing at all),
+    and for the pod the submission runs in."""
+    return replace(
+        allowance,
+        node_ports=max(allowance.node_ports, 1),
+        load_balancers=max(allowance.load_balancers, 1),
+        kernel_pod=kernel_pod,
+    )
+
+
+@cache
+def _guard_installed() -> None:
+    sandbox.install_guard()
 
 
 @cache
@@ -46,10 +58,13 @@ def _admin_cluster(s: Settings, changed: float) -> dict[str, object]:
 
 
 class GradingEnvironment:
-    """Create, enter and remove the grading namespace(s) of one submission."""
+    """Create, enter and remove the grading namespace(s) of one submission; with ``in_pod``
+    (the default) its code runs in a kernel pod there (svclab.grading.sandbox), else in a
+    kernel on this machine that :meth:`enter` points at the namespace."""
 
-    def __init__(self, student: str, lab: str, s: Settings | None = None) -> None:
+    def __init__(self, student: str, lab: str, s: Settings | None = None, in_pod: bool = True) -> None:
         self.settings = s or settings()
+        self.in_pod = in_pod
         self.student = student
         self.lab = LABS[lab]
         self.namespace = grading_namespace(student, lab)
@@ -62,12 +77,13 @@ class GradingEnvironment:
         """Fresh namespaces under the student's quota, and a ServiceAccount with exactly a
         student's rights: it lives in ``svclab-classroom`` beside the students' accounts (so
         it reads what they may read, e.g. svclab-nodeview) and is bound to `admin` (plus the
-        lab's grading_rules) in the grading namespaces only; then its kubeconfig."""
+        lab's grading_rules) in the grading namespaces only; then its kubeconfig, and the
+        kernel pod (started, not waited for)."""
         tenancy.delete_namespaces(self.namespaces)
         self._delete_account()
         for ns in self.namespaces:  # graded under the quota the student worked under, but see below
             tenancy.create_namespace(ns, {GRADING_LABEL: "true", LAB_LABEL: self.lab.name} | POD_SECURITY_LABELS)
-            quota.limit(ns, grading_allowance(self.lab.allowance) if ns == self.namespace else BASIC)
+            quota.limit(ns, grading_allowance(self.lab.allowance, self.in_pod) if ns == self.namespace else BASIC)
         tenancy.ensure_classroom_namespace()
         k = kube()
         subject = {"kind": "ServiceAccount", "name": self.account, "namespace": CLASSROOM_NAMESPACE}
@@ -108,7 +124,14 @@ class GradingEnvironment:
             request,
         ).status.token
         self._write_kubeconfig(token)
+        if self.in_pod:
+            _guard_installed()
+            sandbox.KernelPod(self.namespace, self.settings).start(token)
         return self.kubeconfig
+
+    @property
+    def kernel(self) -> sandbox.KernelPod:
+        return sandbox.KernelPod(self.namespace, self.settings)
 
     def prepare(self) -> Path:
         """:meth:`create`, then the lab's starting objects applied and ready – what the set-up

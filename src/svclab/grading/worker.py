@@ -7,7 +7,8 @@ worker's stdin – ``{"lab": …, "student": …, "prepared": true|false}`` – 
 result a line back: ``{"student": …, "error": str | null}``. Each submission still runs in
 a kernel of its own, in its own grading namespace; only the nbgrader process is shared.
 
-Run as ``python -m svclab.grading.worker COURSE_ROOT``."""
+Run as ``python -m svclab.grading.worker COURSE_ROOT [--on-host]``; ``--on-host`` runs the
+submissions' code on this machine instead of in grading pods (svclab.grading.preprocessors)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,15 @@ from svclab.grading.environment import PREPARED_ENV
 LOG = "svclab-autograde.log"
 
 
-def _api(root: Path) -> Any:
+def _api(root: Path, on_host: bool) -> Any:
     """nbgrader's API, configured by the course root's nbgrader_config.py."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if on_host:
+        config.ExecuteInGradingNamespace.on_host = True
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -43,10 +46,10 @@ def _failure(result: dict[str, Any]) -> str:
     return "\n".join((wanted or lines)[-12:]) or "nbgrader failed without saying why"
 
 
-def serve(root: Path, jobs: IO[str], results: IO[str]) -> None:
+def serve(root: Path, jobs: IO[str], results: IO[str], on_host: bool = False) -> None:
     """Grade each job read from ``jobs``; write each result to ``results`` as it ends."""
     os.chdir(root)
-    api = _api(root)
+    api = _api(root, on_host)
     for line in jobs:
         job = json.loads(line)
         os.environ[PREPARED_ENV] = "1" if job.get("prepared") else ""
@@ -64,9 +67,10 @@ def serve(root: Path, jobs: IO[str], results: IO[str]) -> None:
 class Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, on_host: bool = False) -> None:
         # nbgrader's log of each submission (and its kernels' stderr) goes to the course root
-        self.proc = runner.converse([sys.executable, "-m", "svclab.grading.worker", root], log=root / LOG, cwd=root)
+        cmd = [sys.executable, "-m", "svclab.grading.worker", str(root), *(["--on-host"] if on_host else [])]
+        self.proc = runner.converse(cmd, log=root / LOG, cwd=root)
 
     def grade(self, lab: str, student: str, prepared: bool, timeout: float) -> str | None:
         """Autograde one submission; None when it was graded, else why not. A worker that
@@ -110,7 +114,7 @@ def main() -> None:
     root = Path(sys.argv[1])
     results = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the results
-    serve(root, sys.stdin, results)
+    serve(root, sys.stdin, results, on_host="--on-host" in sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class Hub:
         hub_image, singleuser_image = self.images.hub_images()
         self._check_mount()
         report("images", "loading them on the workers")
-        self._load(hub_image, singleuser_image)
+        Cluster(self.settings).load_images(hub_image, singleuser_image)
         report("hub", "applying the hub's objects")
         self._folders(objects.DB_DIR)
         for part in ("outbound", "feedback", "inbound"):  # the instructor's, as nbgrader wants them
@@ -277,20 +277,6 @@ class Hub:
     def _on_node(self, *argv: str) -> None:
         """A command on the control-plane node, which sees the data folder at HUB_MOUNT."""
         runner.run(["docker", "exec", f"{CLUSTER_NAME}-control-plane", *argv], timeout=60)
-
-    def _load(self, *images: str) -> None:
-        workers = [n for n in Cluster(self.settings).node_containers() if not n.endswith("-control-plane")]
-        kind = runner.which("kind", [self.settings.bin_dir]) or "kind"
-        try:
-            runner.run(
-                [kind, "load", "docker-image", "--name", CLUSTER_NAME, "--nodes", ",".join(workers), *images],
-                timeout=900,
-                env=self.settings.tool_env(),
-            )
-        except CommandFailed as exc:
-            raise ClusterError(
-                f"cannot load the hub's images on the workers:\n{exc.stderr}", "`svclab status`"
-            ) from None
 
     def _logs_hint(self) -> str:
         return f"its log: kubectl -n {HUB_NAMESPACE} logs deploy/hub"

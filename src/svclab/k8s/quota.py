@@ -41,6 +41,9 @@ DEFAULTS = {
     "defaultRequest": {"cpu": "10m", "memory": "16Mi"},
     "max": {"memory": "256Mi"},
 }
+#: the pod a submission is graded in (svclab.grading.sandbox), on top of the student's quota
+KERNEL_REQUESTS = {"cpu": "100m", "memory": "256Mi"}
+KERNEL_LIMITS = {"cpu": "1", "memory": "1536Mi", "ephemeral-storage": "1Gi"}
 
 
 def static_band(ports: range | None = None) -> range:
@@ -58,10 +61,29 @@ class Allowance:
     node_ports: int = 0  # NodePort and LoadBalancer Services at once
     load_balancers: int = 0
     own_node_port: bool = False  # a fixed port from the ledger (the NodePort lab)
+    kernel_pod: bool = False  # room for the pod a submission is graded in, beside the student's
 
     def quota(self) -> dict[str, Any]:
         hard = HARD | {"services.nodeports": str(self.node_ports), "services.loadbalancers": str(self.load_balancers)}
+        if self.kernel_pod:
+            hard |= {
+                "pods": str(int(HARD["pods"]) + 1),
+                "requests.cpu": _plus(HARD["requests.cpu"], KERNEL_REQUESTS["cpu"]),
+                "requests.memory": _plus(HARD["requests.memory"], KERNEL_REQUESTS["memory"]),
+                "limits.memory": _plus(HARD["limits.memory"], KERNEL_LIMITS["memory"]),
+            }
         return {"metadata": {"name": QUOTA}, "spec": {"hard": hard}}
+
+    def limit_range(self) -> dict[str, Any]:
+        limits = DEFAULTS | {"max": {"memory": KERNEL_LIMITS["memory"]}} if self.kernel_pod else DEFAULTS
+        return {"metadata": {"name": QUOTA}, "spec": {"limits": [{"type": "Container", **limits}]}}
+
+
+def _plus(a: str, b: str) -> str:
+    """The sum of two quantities in the same unit (m or Mi)."""
+    unit = a.lstrip("0123456789")
+    assert unit == b.lstrip("0123456789"), (a, b)
+    return f"{int(a.removesuffix(unit)) + int(b.removesuffix(unit))}{unit}"
 
 
 #: the common quota and nothing beyond it
@@ -84,7 +106,7 @@ def limit(namespace: str, allowance: Allowance) -> int | None:
         k.core.create_namespaced_limit_range,
         k.core.patch_namespaced_limit_range,
         namespace,
-        {"metadata": {"name": QUOTA}, "spec": {"limits": [{"type": "Container", **DEFAULTS}]}},
+        allowance.limit_range(),
     )
     return claim(namespace) if allowance.own_node_port else None
 
