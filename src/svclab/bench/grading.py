@@ -105,3 +105,43 @@ def bench_grading(
     console.print(pairs)
     console.print(table)
     return figures
+
+
+def bench_grading_pods(console: Console, class_size: int = 20, lab: str = "clusterip") -> dict[str, float]:
+    """Where a submission's code runs: one reference in its grading pod against one on this
+    machine (each the second of two runs), then a class of ``class_size`` mixed submissions in
+    pods at 2 and 4 at once, and on this machine at 2 at once."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="svclab-bench-") as tmp:
+        course = Course.create(Path(tmp) / "course")
+        course.generate(lab)
+        reference = settings().labs_dir / lab / f"{lab}.ipynb"
+        course.submit("reference", lab, reference)
+        for on_host, where in ((False, "in its grading pod"), (True, "on this machine")):
+            for _ in range(2):
+                started = time.monotonic()
+                outcome = course.autograde(lab, ["reference"], parallel=1, on_host=on_host)["reference"]
+                seconds = time.monotonic() - started
+            if not outcome.graded:
+                console.print(f"[red]{where}: {outcome.note}[/]")
+            figures[f"one {lab} reference alone, {where} (s)"] = seconds
+        mistake = with_mistake(lab, Path(tmp))
+        students = [f"student{i:02d}" for i in range(class_size)]
+        for i, student in enumerate(students):
+            course.submit(student, lab, mistake if i % 2 else reference)
+        for parallel, on_host in ((2, False), (4, False), (2, True)):
+            started, cpu = time.monotonic(), _busy_cpu_seconds()
+            outcomes = course.autograde(lab, students, parallel=parallel, on_host=on_host)
+            seconds = time.monotonic() - started
+            where = "on this machine" if on_host else "in pods"
+            figures[f"a class of {class_size} mixed {lab} submissions, {parallel} at once, {where} (s)"] = seconds
+            figures[f"  CPU time per submission, whole machine, {where} at {parallel} (s)"] = (
+                _busy_cpu_seconds() - cpu
+            ) / class_size
+            if failed := [o for o in outcomes.values() if not o.graded]:
+                console.print(f"[red]{len(failed)} not graded, e.g. {failed[0].student}: {failed[0].note}[/]")
+    table = Table("figure", "value", box=None)
+    for name, value in figures.items():
+        table.add_row(name, f"{value:.1f}")
+    console.print(table)
+    return figures

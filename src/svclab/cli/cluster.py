@@ -140,6 +140,10 @@ def bench(
     grading: Annotated[
         bool, typer.Option(help="Time autograde instead: every lab once, a typical mistake, then a mixed class of 20.")
     ] = False,
+    grading_pods: Annotated[
+        bool,
+        typer.Option(help="Time where submissions run: in grading pods or on this machine, alone and a class of 20."),
+    ] = False,
     widgets: Annotated[bool, typer.Option(help="Time warm DNS lookups and Endpoints refreshes instead.")] = False,
     classroom: Annotated[
         int, typer.Option(help="Provision N students and run their labs: time, memory per student, largest class.")
@@ -162,6 +166,10 @@ def bench(
         from svclab.bench.grading import bench_grading
 
         bench_grading(console)
+    elif grading_pods:
+        from svclab.bench.grading import bench_grading_pods
+
+        bench_grading_pods(console)
     elif bundle:
         from svclab.bench.cluster import bench_bundle
 

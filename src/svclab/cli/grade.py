@@ -81,21 +81,19 @@ def grade_autograde(
         del todo[lab]
     if not todo:
         return
-    if not on_this_machine:
-        from svclab.grading.sandbox import ensure_kernel_image
-
-        with console.status("the grading pods' image: checking it is built and on the nodes") as status:
-            ensure_kernel_image(lambda line: status.update(line[-110:]))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with progress(*columns) as bar:
         task = bar.add_task(f"autograding {', '.join(todo)}", total=sum(map(len, todo.values())))
 
+        def building(line: str) -> None:  # the grading pods' image, when svclab changed
+            bar.update(task, description=f"autograding {', '.join(todo)} – {line[-90:]}")
+
         def report(outcome: Outcome) -> None:
-            bar.advance(task)
+            bar.update(task, advance=1, description=f"autograding {', '.join(todo)}")
             if not outcome.graded:
                 console.print(f"[red]{outcome.lab}/{outcome.student}:[/] {outcome.note}", highlight=False)
 
-        results = c.autograde_labs(todo, parallel, report, on_host=on_this_machine)
+        results = c.autograde_labs(todo, parallel, report, on_host=on_this_machine, building=building)
     table = Table("lab", "student", "points", "note", box=None)
     scores = {lab: c.scores(lab) for lab in todo}
     for outcome in sorted(results, key=lambda o: (o.lab, o.student)):

@@ -7,6 +7,7 @@ everything and a version bump rebuilds exactly what depends on it."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -280,14 +281,19 @@ class ImageBuilder:
         self, report: Callable[[Step, str], None] = lambda step, line: None, extra: tuple[str, ...] = ()
     ) -> list[tuple[str, float]]:
         """Build what is out of date (with the ON_DEMAND steps named in ``extra``); returns
-        (step, seconds) for each step run."""
+        (step, seconds) for each step run. One build at a time on this machine: a second one
+        waits, then builds only what is still out of date."""
         done: list[tuple[str, float]] = []
-        for step in self.stale(extra):
-            started = time.monotonic()
-            self._run(step, report)
-            seconds = time.monotonic() - started
-            self._stamp(step.name).write_text(json.dumps({"key": self.key(step.name), "seconds": round(seconds, 1)}))
-            done.append((step.name, seconds))
+        self.settings.cache_dir.mkdir(parents=True, exist_ok=True)
+        with (self.settings.cache_dir / "build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for step in self.stale(extra):
+                started = time.monotonic()
+                self._run(step, report)
+                seconds = time.monotonic() - started
+                stamp = json.dumps({"key": self.key(step.name), "seconds": round(seconds, 1)})
+                self._stamp(step.name).write_text(stamp)
+                done.append((step.name, seconds))
         return done
 
     def _run(self, step: Step, report: Callable[[Step, str], None]) -> None:

@@ -134,11 +134,12 @@ class Course:
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
         on_host: bool = False,
+        building: Callable[[str], None] = lambda line: None,
     ) -> dict[str, Outcome]:
         """Autograde a lab's submissions (all of them, or those of ``students``): see
         :meth:`autograde_labs`. {student: outcome}."""
         todo = list(students) if students is not None else self.submitted_students(lab)
-        return {o.student: o for o in self.autograde_labs({lab: todo}, parallel, report, on_host)}
+        return {o.student: o for o in self.autograde_labs({lab: todo}, parallel, report, on_host, building)}
 
     def autograde_labs(
         self,
@@ -146,16 +147,17 @@ class Course:
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
         on_host: bool = False,
+        building: Callable[[str], None] = lambda line: None,
     ) -> list[Outcome]:
         """Autograde {lab: students} with ``parallel`` nbgrader worker processes, each taking one
         submission at a time, each submission in a grading namespace of its own, prepared
         ahead, and its code in a kernel pod there (``on_host``: in a kernel on this machine,
         with the instructor's rights). The environment probe runs before and after each one
         (and the kernel marks checks that failed on an unfit cluster): such a submission is an
-        environment error to regrade, never a score; ``self.regrade.students(lab)`` lists those."""
-        return self.autograde_jobs(
-            [(lab, student) for lab, students in todo.items() for student in students], parallel, report, on_host
-        )
+        environment error to regrade, never a score; ``self.regrade.students(lab)`` lists those.
+        ``building`` hears how the kernel pods' image is built, when svclab changed."""
+        jobs = [(lab, student) for lab, students in todo.items() for student in students]
+        return self.autograde_jobs(jobs, parallel, report, on_host, building)
 
     def autograde_jobs(
         self,
@@ -163,6 +165,7 @@ class Course:
         parallel: int = 2,
         report: Callable[[Outcome], None] = lambda outcome: None,
         on_host: bool = False,
+        building: Callable[[str], None] = lambda line: None,
     ) -> list[Outcome]:
         """:meth:`autograde_labs` for (lab, student) pairs, taken in this order (a pair given
         twice is graded once)."""
@@ -180,7 +183,7 @@ class Course:
             for student in {student for _, student in jobs}:
                 gb.update_or_create_student(student)
         if not on_host and jobs:
-            ensure_kernel_image()  # built when svclab changed, and on the workers
+            ensure_kernel_image(building)  # built when svclab changed, and on the workers
         outcomes: Queue[Outcome] = Queue()
         ahead = _Ahead(jobs, parallel, in_pod=not on_host)
 
