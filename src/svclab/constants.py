@@ -18,6 +18,9 @@ DEMO_LABEL = "svclab.dev/demo"  # value: the lecture or demo notebook
 TEST_LABEL = "svclab.dev/test"
 STUDENT_LABEL = "svclab.dev/student"  # value: the student whose namespace it is
 COURSE_NAMESPACE_LABELS = (LAB_LABEL, GRADING_LABEL, DEMO_LABEL, TEST_LABEL)
+#: the pod a submission runs in, in its grading namespace (svclab.grading.sandbox); checks never see it
+GRADING_KERNEL_POD = "grading-kernel"
+ROLE_LABEL = "svclab.dev/role"
 
 #: the namespaces where a student's code acts (their own, and the grading ones) admit only
 #: unprivileged pods: a privileged or host-path pod would be root on a node, outside every RBAC rule

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from svclab.grading.course import Course
-from svclab.k8s import quota
+from svclab.k8s import nodehost, quota, reads
 from svclab.labs import LABS
 
 from .conftest import Graded, grade_lab, variant
@@ -96,9 +96,14 @@ spec:
     )
 
 
+def _node_host() -> str:
+    """Where a grading pod reaches a node port: the control-plane node's address."""
+    return nodehost.control_plane_ip(reads.nodes())
+
+
 def test_every_submission_is_graded_on_a_port_of_the_band(course: Course, graded: dict[str, Graded]) -> None:
     said = [_output(course, "reference", "reachable"), graded["wrong-target-port"].messages["reachable"]]
-    ports = [re.search(r"127\.0\.0\.1:(\d+)", text) for text in said]
+    ports = [re.search(rf"{re.escape(_node_host())}:(\d+)", text) for text in said]
     assert all(ports), said
     assert all(int(p[1]) in quota.static_band() for p in ports if p), said  # (a port is free again once graded)
 
@@ -131,7 +136,7 @@ def test_cluster_ip_type_opens_no_node_port(graded: dict[str, Graded]) -> None:
         g.messages["ports"],
     )
     assert (
-        "Service hello-world has type ClusterIP, so no node opens a port for it and nothing answers on 127.0.0.1"
+        f"Service hello-world has type ClusterIP, so no node opens a port for it and nothing answers on {_node_host()}"
     ) in g.messages["reachable"]
 
 
@@ -139,7 +144,7 @@ def test_wrong_target_port_is_refused_on_every_node(graded: dict[str, Graded]) -
     g = graded["wrong-target-port"]
     assert g.scores == {"exists": 1, "type": 1, "ports": 0, "endpoints": 1, "reachable": 0, "every-node": 0}
     assert "forwards port 80 to targetPort 80; the pods listen on 8080" in g.messages["ports"]
-    assert re.search(r"http://127.0.0.1:300\d\d/ did not answer from this machine", g.messages["reachable"])
+    assert re.search(rf"http://{re.escape(_node_host())}:300\d\d/ did not answer", g.messages["reachable"])
     assert re.search(
         r"node port 300\d\d of Service hello-world gave no 'Hello, world!' on svclab-worker", g.messages["every-node"]
     )

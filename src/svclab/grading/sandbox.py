@@ -26,7 +26,7 @@ from nbformat import NotebookNode
 
 from svclab.cluster.images import ImageBuilder
 from svclab.cluster.kind import Cluster
-from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, GRADING_KERNEL_POD, GRADING_LABEL, ROLE_LABEL
 from svclab.errors import ClusterError, CommandFailed, Conflict
 from svclab.k8s import reads
 from svclab.k8s.api import kube
@@ -39,8 +39,7 @@ from svclab.settings import Settings, settings
 #: the longest one submission may take, kernel start to the last check (nbgrader's own
 #: per-cell limits come first; this stops whatever hangs past them)
 SUBMISSION_TIMEOUT = 1800
-KERNEL_POD = "grading-kernel"
-ROLE_LABEL = "svclab.dev/role"
+KERNEL_POD = GRADING_KERNEL_POD
 TOKEN_SECRET = "grading-token"
 TOKEN_DIR = "/var/run/secrets/svclab"
 HOME = "/home/jovyan"

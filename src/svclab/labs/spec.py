@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from svclab import dns, env
+from svclab.constants import GRADING_KERNEL_POD
 from svclab.ipython import source_of
 from svclab.k8s import nodehost, reads
 from svclab.k8s.objects import EndpointInfo, PodInfo, RolloutInfo, ServiceInfo, SliceInfo, StatefulSetInfo
@@ -44,7 +45,8 @@ class Context:
 
     def names(self, kind: str, namespace: str | None = None) -> list[str]:
         """Names of the namespace's objects of ``kind`` (service, pod, statefulset)."""
-        return reads.names(kind, namespace or self.namespace)
+        found = reads.names(kind, namespace or self.namespace)
+        return [n for n in found if n != GRADING_KERNEL_POD] if kind == "pod" else found
 
     def source_of(self, key: str) -> str | None:
         """The notebook line that set the answer ``key``, as the student typed it."""
@@ -62,7 +64,8 @@ class Context:
         return reads.pod(name, namespace or self.namespace)
 
     def pods(self, selector: dict[str, str] | None = None, namespace: str | None = None) -> list[PodInfo]:
-        return reads.pods(namespace or self.namespace, selector)
+        """The namespace's pods (those ``selector`` matches), never the pod a grading runs in."""
+        return [p for p in reads.pods(namespace or self.namespace, selector) if p.name != GRADING_KERNEL_POD]
 
     def endpoints(self, service: str, namespace: str | None = None) -> tuple[EndpointInfo, ...]:
         return reads.endpoints(service, namespace or self.namespace)
