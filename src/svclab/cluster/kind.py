@@ -149,20 +149,20 @@ class Cluster:
         return self._kind("get", "nodes", "--name", CLUSTER_NAME).split()
 
     def load_images(self, *images: str) -> None:
-        """Put images of this machine on the workers, where pods run, unless they are there
-        (`kind load` alone takes about a minute for a large image even then)."""
-        missing = {
-            node: todo
-            for node in self.node_containers()
-            if not node.endswith("-control-plane") and (todo := [i for i in images if not _on_node(node, i)])
-        }
-        for wanted in {tuple(t) for t in missing.values()}:
-            nodes = ",".join(n for n, t in missing.items() if tuple(t) == wanted)
-            try:
-                self._kind("load", "docker-image", "--name", CLUSTER_NAME, "--nodes", nodes, *wanted)
-            except CommandFailed as exc:
-                why = f"cannot load {', '.join(wanted)} on the workers:\n{exc.stderr}"
-                raise ClusterError(why, "`svclab status` shows the nodes") from None
+        """Put images of this machine on the workers that lack them (`kind load` alone takes
+        about a minute for a large image even when every node has it)."""
+        workers = [n for n in self.node_containers() if not n.endswith("-control-plane")]
+        for image in images:
+            ls = ["ctr", "-n", "k8s.io", "images", "ls", "-q", f"name=={image}"]
+            if nodes := [
+                n for n in workers if runner.run(["docker", "exec", n, *ls], check=False).stdout.strip() != image
+            ]:
+                try:
+                    self._kind("load", "docker-image", "--name", CLUSTER_NAME, "--nodes", ",".join(nodes), image)
+                except CommandFailed as exc:
+                    raise ClusterError(
+                        f"cannot load {image} on the workers:\n{exc.stderr}", "`svclab status`"
+                    ) from None
 
     def _create(self, config_text: str, report: Report) -> None:
         s = self.settings
@@ -309,16 +309,8 @@ class Cluster:
             "get", "services,deployments,statefulsets,daemonsets,jobs,pods", "-n", "default", "-o", "name"
         ).split()
         bare = [o for o in objects if o not in keep and not o.startswith("pod/hello-world-")]
-        handmade = self.kubectl(
-            "get",
-            "endpointslices",
-            "-n",
-            "default",
-            "-o",
-            "name",
-            "-l",
-            "endpointslice.kubernetes.io/managed-by!=endpointslice-controller.k8s.io",
-        ).split()
+        hand_made = "endpointslice.kubernetes.io/managed-by!=endpointslice-controller.k8s.io"
+        handmade = self.kubectl("get", "endpointslices", "-n", "default", "-o", "name", "-l", hand_made).split()
         endpoints = [
             e
             for e in self.kubectl("get", "endpoints", "-n", "default", "-o", "name").split()
@@ -387,12 +379,6 @@ def _nodes_not_ready() -> str | None:
 
 #: the namespaces of the cluster's own pods (empty right after a first apply)
 SYSTEM_NAMESPACES = ("kube-system", "metallb-system", "svclab-system")
-
-
-def _on_node(node: str, image: str) -> bool:
-    """The node container's containerd holds ``image`` (a name with its tag)."""
-    ls = ["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "ls", "-q", f"name=={image}"]
-    return runner.run(ls, check=False, timeout=30).stdout.strip() == image
 
 
 def _digest(text: str) -> str:

@@ -11,28 +11,27 @@ import os
 import re
 import shutil
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from queue import Queue
-from threading import Lock, Thread
+from threading import Thread
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from svclab import health, runner
 from svclab.errors import CommandFailed, InvalidInput, SvclabError
-from svclab.grading.environment import GradingEnvironment
+from svclab.grading.environment import GradingEnvironment, PreparedAhead
 from svclab.grading.outcomes import Outcome, RegradeList, marked_problems
 from svclab.grading.sandbox import SUBMISSION_TIMEOUT, ensure_kernel_image
 from svclab.grading.worker import Worker, WorkerGone
 from svclab.labs.catalog import LABS
-from svclab.settings import GRADING_SLOTS, settings
+from svclab.settings import settings
 
 #: what nbgrader and the grading namespaces can use as a student id
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -185,7 +184,7 @@ class Course:
         if not on_host and jobs:
             ensure_kernel_image(building)  # built when svclab changed, and on the workers
         outcomes: Queue[Outcome] = Queue()
-        ahead = _Ahead(jobs, parallel, in_pod=not on_host)
+        ahead = PreparedAhead(jobs, parallel, in_pod=not on_host)
 
         def work() -> None:  # one worker process, and the submissions it takes in turn
             worker: Worker | None = None
@@ -345,51 +344,6 @@ def _check_submission(notebook: Path, lab: str) -> None:
             f"({', '.join(sorted(found - expected))})",
             hint,
         )
-
-
-class _Ahead:
-    """The grading namespaces of the submissions to come, prepared in the background a few
-    submissions ahead of the workers, so that each submission starts on a warm namespace.
-    Ahead means live: where a lab's namespaces hold a node port, the live grading namespaces
-    stay within the slots the node-port band keeps for grading."""
-
-    def __init__(self, jobs: list[tuple[str, str]], parallel: int, in_pod: bool) -> None:
-        self._in_pod = in_pod
-        self._waiting = deque(jobs)
-        self._ready: deque[tuple[GradingEnvironment, Future[object]]] = deque()
-        self._lock = Lock()
-        workers = max(1, parallel)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svclab-prepare")
-        holds_port = any(LABS[lab].allowance.own_node_port for lab, _ in jobs)
-        for _ in range(max(0, GRADING_SLOTS - workers) if holds_port else workers):
-            self._push()
-
-    def _push(self) -> None:
-        if self._waiting:
-            lab, student = self._waiting.popleft()
-            env = GradingEnvironment(student, lab, in_pod=self._in_pod)
-            self._ready.append((env, self._pool.submit(env.prepare)))
-
-    def next(self) -> tuple[GradingEnvironment, Future[object]] | None:
-        """The next submission's environment and its preparation; None when all are taken."""
-        with self._lock:
-            if not self._ready:
-                self._push()
-            if not self._ready:
-                return None
-            job = self._ready.popleft()
-            self._push()
-            return job
-
-    def close(self) -> None:
-        """Stop preparing; remove namespaces prepared for submissions that were never taken."""
-        with self._lock:
-            self._waiting.clear()
-            left, self._ready = list(self._ready), deque()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        for env, _ in left:
-            with suppress(SvclabError):
-                env.remove()
 
 
 def _first_line(text: str) -> str:

@@ -8,13 +8,18 @@ same submission twice gives the same score."""
 from __future__ import annotations
 
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from threading import Lock
 
 import yaml
 
 from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL, POD_SECURITY_LABELS
+from svclab.errors import SvclabError
 from svclab.grading import sandbox
 from svclab.k8s import quota, tenancy
 from svclab.k8s.api import kube
@@ -22,7 +27,7 @@ from svclab.k8s.kubectl import Kubectl
 from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
 from svclab.labs.session import GRADING_NAMESPACE_ENV, Lab, slug
-from svclab.settings import Settings, settings
+from svclab.settings import GRADING_SLOTS, Settings, settings
 
 ROLE_PREFIX = "svclab-grader"
 #: set (by grading.worker) while a submission runs whose namespace svclab grade prepared ahead
@@ -192,3 +197,48 @@ class GradingEnvironment:
             self.account,
             CLASSROOM_NAMESPACE,
         )
+
+
+class PreparedAhead:
+    """The grading namespaces of the submissions to come, prepared in the background a few
+    submissions ahead of the workers, so that each submission starts on a warm namespace.
+    Ahead means live: where a lab's namespaces hold a node port, the live grading namespaces
+    stay within the slots the node-port band keeps for grading."""
+
+    def __init__(self, jobs: list[tuple[str, str]], parallel: int, in_pod: bool) -> None:
+        self._in_pod = in_pod
+        self._waiting = deque(jobs)
+        self._ready: deque[tuple[GradingEnvironment, Future[object]]] = deque()
+        self._lock = Lock()
+        workers = max(1, parallel)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svclab-prepare")
+        holds_port = any(LABS[lab].allowance.own_node_port for lab, _ in jobs)
+        for _ in range(max(0, GRADING_SLOTS - workers) if holds_port else workers):
+            self._push()
+
+    def _push(self) -> None:
+        if self._waiting:
+            lab, student = self._waiting.popleft()
+            env = GradingEnvironment(student, lab, in_pod=self._in_pod)
+            self._ready.append((env, self._pool.submit(env.prepare)))
+
+    def next(self) -> tuple[GradingEnvironment, Future[object]] | None:
+        """The next submission's environment and its preparation; None when all are taken."""
+        with self._lock:
+            if not self._ready:
+                self._push()
+            if not self._ready:
+                return None
+            job = self._ready.popleft()
+            self._push()
+            return job
+
+    def close(self) -> None:
+        """Stop preparing; remove namespaces prepared for submissions that were never taken."""
+        with self._lock:
+            self._waiting.clear()
+            left, self._ready = list(self._ready), deque()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for env, _ in left:
+            with suppress(SvclabError):
+                env.remove()
