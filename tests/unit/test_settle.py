@@ -67,3 +67,26 @@ def test_a_hand_made_slice_beside_a_selector_does_not_keep_the_namespace_moving(
     monkeypatch.setattr(settle, "_rules_pending", lambda ns, snap: [])
     monkeypatch.setattr(settle, "_dns_pending", lambda ns, snap: [])
     assert settle.moving("ns1")[0] == []
+
+
+def test_kube_proxy_rules_of_a_port_changed_away_keep_the_namespace_moving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Service patched from port 80 to 8080: until kube-proxy drops its old rule for port 80,
+    a check could still reach the old port, so the namespace has not settled."""
+    from pathlib import Path
+
+    from svclab import kubeproxy
+    from svclab.k8s.objects import PortInfo
+
+    nat = (Path(__file__).parent / "data" / "iptables-nat.txt").read_text()  # hello-world on 80
+    monkeypatch.setattr(kubeproxy, "nodes", lambda: ["svclab-worker"])
+    monkeypatch.setattr(kubeproxy, "iptables_nat", lambda node: nat)
+    ready = tuple(
+        EndpointInfo(ip, 8080, None, True, True, False, None, None) for ip in ("10.244.1.3", "10.244.2.2", "10.244.2.3")
+    )
+
+    def pending(port: int) -> list[str]:
+        svc = ServiceInfo("hello-world", "default", "NodePort", "10.96.114.206", (PortInfo(port, 8080),))
+        return settle._rules_pending("default", settle.Snapshot([], [svc], {"hello-world": ready}))
+
+    assert pending(80) == []
+    assert pending(8080) == ["kube-proxy on svclab-worker has not written the rules of Service hello-world yet"]

@@ -69,8 +69,12 @@ def moving(namespace: str, last_settled: str | None = None) -> tuple[list[str], 
 def _rules_pending(namespace: str, snap: Snapshot) -> list[str]:
     """kube-proxy's rules on every node match each Service's ready endpoints (read through
     svclab-nodeview; a cluster without it is not judged on this)."""
-    wanted = {  # kube-proxy writes one chain per distinct ready address:port
-        s.name: (s.cluster_ip, len({(e.address, e.port) for e in snap.endpoints[s.name] if e.ready}))
+    wanted = {  # kube-proxy writes one chain per distinct ready address:port, one entry per port
+        s.name: (
+            s.cluster_ip,
+            len({(e.address, e.port) for e in snap.endpoints[s.name] if e.ready}),
+            {f"{s.cluster_ip}:{p.port}/{p.protocol.lower()}" for p in s.ports},
+        )
         for s in snap.services
         if s.cluster_ip and not s.headless and s.type != "ExternalName"
     }
@@ -80,9 +84,10 @@ def _rules_pending(namespace: str, snap: Snapshot) -> list[str]:
     try:
         for node in kubeproxy.nodes():
             table = kubeproxy.iptables_nat(node)
-            for name, (cluster_ip, count) in wanted.items():
+            for name, (cluster_ip, count, ports) in wanted.items():
                 chains = kubeproxy.service_chains_from(table, name, namespace, node)
-                current = not count or any(e.match.startswith(f"{cluster_ip}:") for e in chains.entries)
+                shown = {e.match.split(" ", 1)[0] for e in chains.entries if e.match.startswith(f"{cluster_ip}:")}
+                current = not count or (bool(shown) and shown <= ports)  # no rule left of a port changed
                 if len(chains.endpoints) != count or not current:
                     pending.append(f"kube-proxy on {node} has not written the rules of Service {name} yet")
     except ClusterError:
