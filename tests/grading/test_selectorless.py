@@ -50,7 +50,9 @@ def graded(course: Course, tmp_path_factory: pytest.TempPathFactory) -> dict[str
             "no-label": variant(LAB, slice=_slice("  labels:\n    kubernetes.io/service-name: hello-manual\n", "")),
             "service-port-in-slice": variant(LAB, slice=_slice("  - port: 8080\n", "  - port: 80\n")),
             # addresses seen once in the student's own namespace, typed in
-            "typed-pod-ips": variant(LAB, pod_ips='pod_ips = ["10.244.1.5", "10.244.2.6", "10.244.1.7"]'),
+            # typed from another namespace's run, here in the control plane's pod range: no hello-app
+            # pod ever runs there (tainted), so no typed address answers by chance where graded
+            "typed-pod-ips": variant(LAB, pod_ips='pod_ips = ["10.244.0.5", "10.244.0.7", "10.244.0.6"]'),
             # a typo in the label selector: kubectl finds no pod and prints nothing
             "ips-label-typo": variant(LAB, pod_ips=_pod_ips("-l run=hello-world", "-l run=hello-wrold")),
             # the nodes' addresses instead of the pods'
@@ -136,11 +138,11 @@ def test_typed_pod_ips_are_not_the_pods_where_graded(graded: dict[str, Graded]) 
     assert {k for k, v in g.scores.items() if v == 0} == {"pod-ips", "addresses", "reachable"}
     assert g.total == FULL - 4
     assert (
-        "pod_ips holds 10.244.1.5, 10.244.1.7, 10.244.2.6; the IPs of the hello-world pods are 10.244."
+        "pod_ips holds 10.244.0.5, 10.244.0.6, 10.244.0.7; the IPs of the hello-world pods are 10.244."
         in g.messages["pod-ips"]
     )
     assert "hint: read them with kubectl get pods -l run=hello-world" in g.messages["pod-ips"]
-    assert "your EndpointSlices list 10.244.1.5, 10.244.1.7, 10.244.2.6; the IPs" in g.messages["addresses"]
+    assert "your EndpointSlices list 10.244.0.5, 10.244.0.6, 10.244.0.7; the IPs" in g.messages["addresses"]
     assert "not typed addresses" in g.messages["addresses"]
 
 
