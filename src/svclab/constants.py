@@ -10,6 +10,10 @@ TOOLBOX_IMAGE = "docker.io/svclab/toolbox:v1"
 TOOLBOX_POD = "toolbox"
 #: marks svclab's toolbox pods (value: what the pod is for)
 ROLE_LABEL = "svclab.dev/role"
+#: where the grading pod's token and CA are mounted, and the variable that names a grading
+#: kernel's namespace (svclab.labs.session reads it)
+GRADING_TOKEN_DIR = "/var/run/secrets/svclab"
+GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
 
 #: namespace labels: which part of svclab made the namespace (`svclab reset` deletes them all)
 LAB_LABEL = "svclab.dev/lab"  # value: the lab

@@ -18,7 +18,7 @@ from threading import Lock
 
 import yaml
 
-from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, LAB_LABEL, POD_SECURITY_LABELS
+from svclab.constants import CLASSROOM_NAMESPACE, GRADING_LABEL, GRADING_NAMESPACE_ENV, LAB_LABEL, POD_SECURITY_LABELS
 from svclab.errors import SvclabError
 from svclab.grading import sandbox
 from svclab.k8s import quota, tenancy
@@ -26,7 +26,7 @@ from svclab.k8s.api import kube
 from svclab.k8s.kubectl import Kubectl
 from svclab.k8s.quota import BASIC, Allowance
 from svclab.labs.catalog import LABS
-from svclab.labs.session import GRADING_NAMESPACE_ENV, Lab, slug
+from svclab.labs.session import Lab, slug
 from svclab.settings import GRADING_SLOTS, Settings, settings
 
 ROLE_PREFIX = "svclab-grader"
@@ -131,7 +131,7 @@ class GradingEnvironment:
         self._write_kubeconfig(token)
         if self.in_pod:
             _guard_installed()
-            sandbox.KernelPod(self.namespace, self.settings).start(token)
+            self.kernel.start(token)
         return self.kubeconfig
 
     @property

@@ -23,14 +23,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from svclab.constants import GRADING_NAMESPACE_ENV, GRADING_TOKEN_DIR
+
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-TOKEN_DIR = Path("/var/run/secrets/svclab")
+TOKEN_DIR = Path(GRADING_TOKEN_DIR)
 CGROUP_EVENTS = Path("/sys/fs/cgroup/memory.events")
 SOCKET = Path(os.environ.get("SVCLAB_GRADING_SOCKET", "/tmp/svclab-grading.sock"))
-#: the name svclab.labs.session reads (not imported: `send` must start fast)
-GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
 
 
 def kubeconfig(token_dir: Path, namespace: str, environ: dict[str, str] | os._Environ[str] = os.environ) -> str:

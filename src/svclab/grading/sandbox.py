@@ -26,7 +26,7 @@ from nbformat import NotebookNode
 
 from svclab.cluster.images import ImageBuilder
 from svclab.cluster.kind import Cluster
-from svclab.constants import CLASSROOM_NAMESPACE, GRADING_KERNEL_POD, GRADING_LABEL, ROLE_LABEL
+from svclab.constants import CLASSROOM_NAMESPACE, GRADING_KERNEL_POD, GRADING_LABEL, GRADING_TOKEN_DIR, ROLE_LABEL
 from svclab.errors import ClusterError, CommandFailed, Conflict
 from svclab.k8s import reads
 from svclab.k8s.api import kube
@@ -41,7 +41,7 @@ from svclab.settings import Settings, settings
 SUBMISSION_TIMEOUT = 1800
 KERNEL_POD = GRADING_KERNEL_POD
 TOKEN_SECRET = "grading-token"
-TOKEN_DIR = "/var/run/secrets/svclab"
+TOKEN_DIR = GRADING_TOKEN_DIR
 HOME = "/home/jovyan"
 #: what the kernel (and each process it starts) may allocate: a MemoryError in the student's
 #: cell, well before the pod's limit would have the whole kernel killed

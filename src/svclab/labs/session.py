@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from svclab import health, identity
-from svclab.constants import LAB_LABEL
+from svclab.constants import GRADING_NAMESPACE_ENV, LAB_LABEL
 from svclab.errors import CheckFailed, ClusterError, CommandFailed, Forbidden, InvalidInput, SvclabError
 from svclab.ipython import mark_unfit, note_refused, refused, register_apply, watch_kubectl
 from svclab.k8s import manifests, nodehost, quota, reads, tenancy
@@ -33,7 +33,6 @@ from svclab.labs.settle import Settler
 from svclab.labs.spec import Context, LabSpec, Manifest, Verdict
 from svclab.settings import Settings, settings
 
-GRADING_NAMESPACE_ENV = "SVCLAB_NAMESPACE"
 #: how long a check waits for its namespace to settle: (a student's, a grading namespace's)
 SETTLE_TIMEOUT = (30.0, 90.0)
 
